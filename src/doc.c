@@ -1,0 +1,38 @@
+/* doc.c — see doc.h. */
+#include "doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void sc_raw_free(sc_raw *r)
+{
+    if (!r) return;
+    free(r->text); free(r->title); free(r->id);
+    free(r->date); free(r->source); free(r->url);
+    memset(r, 0, sizeof *r);
+}
+
+void sc_doc_free(sc_doc *d)
+{
+    if (!d) return;
+    free(d->id); free(d->title); free(d->text); free(d->removed);
+    free(d->doc_type); free(d->issuer); free(d->date); free(d->source);
+    free(d->url); free(d->file);
+    for (size_t i = 0; i < d->n_outline; i++) free(d->outline[i].text);
+    free(d->outline);
+    memset(d, 0, sizeof *d);
+}
+
+char *sc_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+char *sc_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}

@@ -1,0 +1,47 @@
+/*
+** index.h — the positional inverted index, in immutable segments plus a
+** commit point, in the folder `index/` beside library.db.
+**
+** Contract with the rest of the library (index_*.c own the details and the
+** on-disk format, described at the top of index_segment.c):
+**   - one writer: sc_index_add / sc_index_delete buffer changes in memory;
+**     sc_index_commit writes them as a new segment, fsyncs, and atomically
+**     replaces the commit point (write temp, fsync, rename, fsync dir).
+**     The commit point records `seq`, the store's change sequence the index
+**     holds; after a crash the library replays store changes after it.
+**   - any number of readers: sc_index_snapshot() pins the current commit
+**     (refcounted); searches run on a snapshot while the writer commits.
+**   - documents are identified by the store's internal number (num).
+*/
+#ifndef SC_INDEX_H
+#define SC_INDEX_H
+
+#include <stdint.h>
+
+#include "doc.h"
+#include "error.h"
+
+typedef struct sc_index sc_index;
+typedef struct sc_snapshot sc_snapshot;
+
+int sc_index_open(const char *dir, sc_index **out, sc_err *err);
+void sc_index_close(sc_index *ix);
+
+/* The store change sequence the last commit holds (0 for a new index). */
+int64_t sc_index_seq(sc_index *ix);
+
+/* Writer side.  doc holds the whole clean text (free and paid). */
+int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err);
+int sc_index_delete(sc_index *ix, int64_t num, sc_err *err);
+int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err);
+/* Drops every segment (for a rebuild); takes effect at the next commit. */
+int sc_index_clear(sc_index *ix, sc_err *err);
+
+/* Verifies every segment of the current commit (checksums, ordering). */
+int sc_index_check(sc_index *ix, sc_err *err);
+
+/* Bytes on disk of the current commit, and documents in it. */
+int64_t sc_index_disk_bytes(sc_index *ix);
+int64_t sc_index_doc_count(sc_index *ix);
+
+#endif

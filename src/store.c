@@ -1,0 +1,572 @@
+/* store.c — the SQLite document store; schema and contract in store.h. */
+#include "store.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "describe.h"
+
+#define POOL_MAX 16
+
+struct sc_store {
+    sqlite3 *db;                 /* the writer's connection */
+    char *path;
+    pthread_mutex_t pool_lock;
+    sqlite3 *pool[POOL_MAX];     /* idle reader connections */
+    int n_pool;
+};
+
+static const char *SCHEMA =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
+    "CREATE TABLE IF NOT EXISTS docs("
+    " num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,"
+    " free_text TEXT NOT NULL, paid_text TEXT NOT NULL, removed TEXT NOT NULL,"
+    " doc_type TEXT, year INTEGER, issuer TEXT, date TEXT, source TEXT, url TEXT,"
+    " file TEXT, chars INTEGER NOT NULL, free_chars INTEGER NOT NULL,"
+    " has_paywall INTEGER NOT NULL, masks INTEGER NOT NULL, hash TEXT NOT NULL,"
+    " simhash INTEGER NOT NULL, outline TEXT NOT NULL, dup_of TEXT,"
+    " added_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS docs_hash ON docs(hash);"
+    "CREATE INDEX IF NOT EXISTS docs_added ON docs(added_at);"
+    "CREATE TABLE IF NOT EXISTS simhash_bands(band INTEGER NOT NULL, num INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS simhash_bands_band ON simhash_bands(band);"
+    "CREATE INDEX IF NOT EXISTS simhash_bands_num ON simhash_bands(num);"
+    "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " num INTEGER NOT NULL, op INTEGER NOT NULL);";
+
+static int db_err(sc_err *err, sqlite3 *db, const char *what)
+{
+    /* SQLite's message may name tables; keep it for the librarian's log
+    ** but callers facing the web replace it (see server). */
+    return sc_err_set(err, SC_EDB, "store: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int open_conn(const char *path, int readonly, sqlite3 **out, sc_err *err)
+{
+    sqlite3 *db = NULL;
+    int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        int rc = sc_err_set(err, SC_EDB, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return rc;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+    *out = db;
+    return SC_OK;
+}
+
+int sc_store_open(const char *dir, sc_store **out, sc_err *err)
+{
+    if (sodium_init() < 0) return sc_err_set(err, SC_EINTERNAL, "libsodium failed to initialise");
+    sc_store *s = calloc(1, sizeof *s);
+    if (!s) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    sc_buf p = SC_BUF_INIT;
+    sc_buf_addf(&p, "%s/library.db", dir);
+    s->path = sc_buf_detach(&p);
+    pthread_mutex_init(&s->pool_lock, NULL);
+    int rc = s->path ? open_conn(s->path, 0, &s->db, err) : sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (rc == SC_OK) {
+        char *msg = NULL;
+        if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+            rc = sc_err_set(err, SC_EDB, "%s: not a sucai library or damaged: %s", s->path, msg ? msg : "?");
+            sqlite3_free(msg);
+        }
+    }
+    if (rc != SC_OK) { sc_store_close(s); return rc; }
+    *out = s;
+    return SC_OK;
+}
+
+void sc_store_close(sc_store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n_pool; i++) sqlite3_close(s->pool[i]);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->pool_lock);
+    free(s->path);
+    free(s);
+}
+
+void *sc_store_db(sc_store *s) { return s->db; }
+
+/* Readers borrow a connection so that any number of threads read at once
+** (WAL lets them run beside the writer). */
+static sqlite3 *borrow(sc_store *s)
+{
+    sqlite3 *db = NULL;
+    pthread_mutex_lock(&s->pool_lock);
+    if (s->n_pool > 0) db = s->pool[--s->n_pool];
+    pthread_mutex_unlock(&s->pool_lock);
+    if (!db && open_conn(s->path, 1, &db, NULL) != SC_OK) return NULL;
+    return db;
+}
+
+static void give_back(sc_store *s, sqlite3 *db)
+{
+    if (!db) return;
+    pthread_mutex_lock(&s->pool_lock);
+    if (s->n_pool < POOL_MAX) { s->pool[s->n_pool++] = db; db = NULL; }
+    pthread_mutex_unlock(&s->pool_lock);
+    if (db) sqlite3_close(db);
+}
+
+int sc_store_begin(sc_store *s, sc_err *err)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(err, s->db, "begin");
+    return SC_OK;
+}
+
+int sc_store_commit(sc_store *s, sc_err *err)
+{
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = db_err(err, s->db, "commit");
+        sc_store_rollback(s);
+        return rc;
+    }
+    return SC_OK;
+}
+
+void sc_store_rollback(sc_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- small statement helpers ---------------------------------------- */
+
+static int exec_num(sqlite3 *db, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return SC_EDB;
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SC_OK : SC_EDB;
+}
+
+static int log_change(sc_store *s, int64_t num, int op)
+{
+    return exec_num(s->db, "INSERT INTO changes(num, op) VALUES(?1, ?2)", num, op);
+}
+
+/* Returns a malloc'd text column or NULL. */
+static char *col_str(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? sc_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+static char *lookup_str(sqlite3 *db, const char *sql, const char *arg, int64_t num)
+{
+    sqlite3_stmt *st;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+    if (arg) sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    else sqlite3_bind_int64(st, 1, num);
+    if (sqlite3_step(st) == SQLITE_ROW) out = col_str(st, 0);
+    sqlite3_finalize(st);
+    return out;
+}
+
+static int64_t lookup_num(sqlite3 *db, const char *sql, const char *arg)
+{
+    sqlite3_stmt *st;
+    int64_t out = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* ---- near duplicates ------------------------------------------------- */
+
+static int64_t band_key(uint64_t h, int b) { return ((int64_t)b << 16) | (int64_t)((h >> (16 * b)) & 0xFFFF); }
+
+/* Finds a stored doc whose simhash is within SC_NEAR_DUP_BITS of h and whose
+** length is comparable (a short notice and a long report can collide). */
+static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
+{
+    sqlite3_stmt *st;
+    int64_t found = -1;
+    const char *sql = "SELECT d.num, d.simhash, d.chars FROM simhash_bands b JOIN docs d ON d.num = b.num"
+                      " WHERE b.band = ?1";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    for (int b = 0; b < 4 && found < 0; b++) {
+        sqlite3_bind_int64(st, 1, band_key(h, b));
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
+            size_t oc = (size_t)sqlite3_column_int64(st, 2);
+            size_t lo = oc < chars ? oc : chars, hi = oc < chars ? chars : oc;
+            if (sc_simhash_distance(h, other) <= SC_NEAR_DUP_BITS && lo * 10 >= hi * 8) {
+                found = sqlite3_column_int64(st, 0);
+                break;
+            }
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int add_bands(sc_store *s, int64_t num, uint64_t h)
+{
+    for (int b = 0; b < 4; b++)
+        if (exec_num(s->db, "INSERT INTO simhash_bands(band, num) VALUES(?1, ?2)", band_key(h, b), num))
+            return SC_EDB;
+    return SC_OK;
+}
+
+static int remove_num(sc_store *s, int64_t num)
+{
+    if (exec_num(s->db, "DELETE FROM simhash_bands WHERE num = ?1", num, 0) ||
+        exec_num(s->db, "DELETE FROM docs WHERE num = ?1", num, 0))
+        return SC_EDB;
+    return log_change(s, num, SC_CHANGE_DELETE);
+}
+
+/* The writer sees its own uncommitted rows; pooled readers do not. */
+static char *writer_id_of(sc_store *s, int64_t num)
+{
+    return lookup_str(s->db, "SELECT id FROM docs WHERE num = ?1", NULL, num);
+}
+
+/* ---- put ------------------------------------------------------------- */
+
+static char *outline_json(const sc_doc *d)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < d->n_outline; i++)
+        json_array_append_new(a, json_pack("{s:i, s:i, s:I, s:s}", "level", d->outline[i].level,
+                                           "kind", d->outline[i].kind,
+                                           "offset", (json_int_t)d->outline[i].offset,
+                                           "text", d->outline[i].text ? d->outline[i].text : ""));
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+/* A short public id from the content hash, lengthened until unused. */
+static char *assign_id(sc_store *s, const char *hash)
+{
+    for (size_t n = 12; n <= 64; n += 4) {
+        char *id = sc_strndup(hash, n);
+        if (!id) return NULL;
+        if (lookup_num(s->db, "SELECT num FROM docs WHERE id = ?1", id) < 0) return id;
+        free(id);
+    }
+    return NULL;
+}
+
+static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t *num_out, sc_err *err)
+{
+    static const char *sql =
+        "INSERT INTO docs(id, title, free_text, paid_text, removed, doc_type, year, issuer,"
+        " date, source, url, file, chars, free_chars, has_paywall, masks, hash, simhash,"
+        " outline, dup_of, added_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+        "?15,?16,?17,?18,?19,?20,?21)";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_err(err, s->db, "insert");
+    char *outline = outline_json(d);
+    sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, d->title ? d->title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, d->text, (int)d->free_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, d->text + d->free_len, (int)(d->len - d->free_len), SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, d->removed ? d->removed : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, d->doc_type ? d->doc_type : "unknown", -1, SQLITE_STATIC);
+    if (d->year) sqlite3_bind_int(st, 7, d->year); else sqlite3_bind_null(st, 7);
+    sqlite3_bind_text(st, 8, d->issuer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, d->date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, d->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, d->url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, d->file, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, (int64_t)d->chars);
+    sqlite3_bind_int64(st, 14, (int64_t)d->free_chars);
+    sqlite3_bind_int(st, 15, d->has_paywall);
+    sqlite3_bind_int(st, 16, d->masks_restored);
+    sqlite3_bind_text(st, 17, d->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 18, (int64_t)d->simhash);
+    sqlite3_bind_text(st, 19, outline ? outline : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 20, dup_of, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 21, (int64_t)time(NULL));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SC_OK : db_err(err, s->db, "insert");
+    sqlite3_finalize(st);
+    free(outline);
+    if (rc) return rc;
+    *num_out = sqlite3_last_insert_rowid(s->db);
+    if (add_bands(s, *num_out, d->simhash) || log_change(s, *num_out, SC_CHANGE_ADD))
+        return db_err(err, s->db, "insert");
+    return SC_OK;
+}
+
+int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err)
+{
+    *dup_of = NULL;
+    int64_t num;
+    if (d->id) {
+        /* An id from the source system: same id, same text is a repeat;
+        ** same id, new text replaces the old version. */
+        char *old_hash = lookup_str(s->db, "SELECT hash FROM docs WHERE id = ?1", d->id, 0);
+        if (old_hash) {
+            int same = strcmp(old_hash, d->hash) == 0;
+            free(old_hash);
+            if (same) {
+                *status = SC_PUT_DUPLICATE;
+                *dup_of = sc_strdup(d->id);
+                return SC_OK;
+            }
+            int64_t old = lookup_num(s->db, "SELECT num FROM docs WHERE id = ?1", d->id);
+            if (remove_num(s, old)) return db_err(err, s->db, "replace");
+            *status = SC_PUT_UPDATED;
+        } else {
+            *status = SC_PUT_ADDED;
+        }
+        int64_t near = find_near(s, d->simhash, d->chars);
+        char *near_id = near >= 0 ? writer_id_of(s, near) : NULL;
+        int rc = insert_doc(s, d, near_id, &num, err);
+        free(near_id);
+        return rc;
+    }
+    /* A file: the same clean text, or the same material under another
+    ** title or footer, is a duplicate of what is stored. */
+    char *same = lookup_str(s->db, "SELECT id FROM docs WHERE hash = ?1", d->hash, 0);
+    if (!same) {
+        int64_t near = find_near(s, d->simhash, d->chars);
+        if (near >= 0) same = writer_id_of(s, near);
+    }
+    if (same) {
+        *status = SC_PUT_DUPLICATE;
+        *dup_of = same;
+        return SC_OK;
+    }
+    d->id = assign_id(s, d->hash);
+    if (!d->id) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    *status = SC_PUT_ADDED;
+    return insert_doc(s, d, NULL, &num, err);
+}
+
+int sc_store_delete(sc_store *s, const char *id, sc_err *err)
+{
+    int64_t num = lookup_num(s->db, "SELECT num FROM docs WHERE id = ?1", id);
+    if (num < 0) return sc_err_set(err, SC_ENOTFOUND, "no document with id %s", id);
+    if (remove_num(s, num)) return db_err(err, s->db, "delete");
+    return SC_OK;
+}
+
+/* ---- reads ----------------------------------------------------------- */
+
+#define META_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
+                  " free_chars, has_paywall, masks, hash, simhash, outline, removed"
+
+static void outline_parse(sc_doc *d, const char *json)
+{
+    json_t *a = json ? json_loads(json, 0, NULL) : NULL;
+    size_t n = json_is_array(a) ? json_array_size(a) : 0;
+    d->outline = n ? calloc(n, sizeof *d->outline) : NULL;
+    for (size_t i = 0; d->outline && i < n; i++) {
+        json_t *o = json_array_get(a, i);
+        d->outline[i].level = (int)json_integer_value(json_object_get(o, "level"));
+        d->outline[i].kind = (int)json_integer_value(json_object_get(o, "kind"));
+        d->outline[i].offset = (size_t)json_integer_value(json_object_get(o, "offset"));
+        d->outline[i].text = sc_strdup(json_string_value(json_object_get(o, "text")));
+        d->n_outline++;
+    }
+    json_decref(a);
+}
+
+static void read_meta(sqlite3_stmt *st, sc_doc *d)
+{
+    d->id = col_str(st, 1);
+    d->title = col_str(st, 2);
+    d->doc_type = col_str(st, 3);
+    d->year = sqlite3_column_int(st, 4);
+    d->issuer = col_str(st, 5);
+    d->date = col_str(st, 6);
+    d->source = col_str(st, 7);
+    d->url = col_str(st, 8);
+    d->file = col_str(st, 9);
+    d->chars = (size_t)sqlite3_column_int64(st, 10);
+    d->free_chars = (size_t)sqlite3_column_int64(st, 11);
+    d->has_paywall = sqlite3_column_int(st, 12);
+    d->masks_restored = sqlite3_column_int(st, 13);
+    const unsigned char *h = sqlite3_column_text(st, 14);
+    snprintf(d->hash, sizeof d->hash, "%s", h ? (const char *)h : "");
+    d->simhash = (uint64_t)sqlite3_column_int64(st, 15);
+    outline_parse(d, (const char *)sqlite3_column_text(st, 16));
+    d->removed = col_str(st, 17);
+}
+
+static int get_where(sc_store *s, const char *where, const char *id, int64_t num, int paid,
+                     sc_doc *d, sc_err *err)
+{
+    sqlite3 *db = borrow(s);
+    if (!db) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sc_buf sql = SC_BUF_INIT;
+    sc_buf_addf(&sql, "SELECT " META_COLS ", free_text%s FROM docs WHERE %s",
+                paid ? ", paid_text" : "", where);
+    sqlite3_stmt *st = NULL;
+    int rc = SC_OK;
+    if (sql.oom || sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(err, db, "get");
+        goto out;
+    }
+    if (id) sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    else sqlite3_bind_int64(st, 1, num);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = id ? sc_err_set(err, SC_ENOTFOUND, "no document with id %s", id)
+                : sc_err_set(err, SC_ENOTFOUND, "no document number %lld", (long long)num);
+        goto out;
+    }
+    memset(d, 0, sizeof *d);
+    read_meta(st, d);
+    sc_buf text = SC_BUF_INIT;
+    sc_buf_add(&text, sqlite3_column_text(st, 18), (size_t)sqlite3_column_bytes(st, 18));
+    d->free_len = text.len;
+    if (paid) sc_buf_add(&text, sqlite3_column_text(st, 19), (size_t)sqlite3_column_bytes(st, 19));
+    d->len = text.len;
+    d->text = sc_buf_detach(&text);
+    if (!d->text || !d->id) { sc_doc_free(d); rc = sc_err_set(err, SC_ENOMEM, "out of memory"); }
+out:
+    sqlite3_finalize(st);
+    sc_buf_free(&sql);
+    give_back(s, db);
+    return rc;
+}
+
+int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *d, sc_err *err)
+{
+    return get_where(s, "id = ?1", id, 0, paid, d, err);
+}
+
+int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
+{
+    return get_where(s, "num = ?1", NULL, num, paid, d, err);
+}
+
+char *sc_store_id_of(sc_store *s, int64_t num)
+{
+    sqlite3 *db = borrow(s);
+    char *id = db ? lookup_str(db, "SELECT id FROM docs WHERE num = ?1", NULL, num) : NULL;
+    give_back(s, db);
+    return id;
+}
+
+int64_t sc_store_num_of(sc_store *s, const char *id)
+{
+    sqlite3 *db = borrow(s);
+    int64_t n = db ? lookup_num(db, "SELECT num FROM docs WHERE id = ?1", id) : -1;
+    give_back(s, db);
+    return n;
+}
+
+int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
+                  sc_store_list_cb cb, void *ctx, sc_err *err)
+{
+    sqlite3 *db = borrow(s);
+    if (!db) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sqlite3_stmt *st;
+    int rc = SC_OK;
+    if (sqlite3_prepare_v2(db, "SELECT " META_COLS ", added_at FROM docs WHERE added_at >= ?1"
+                           " ORDER BY num DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK) {
+        rc = db_err(err, db, "list");
+        give_back(s, db);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, 3, offset);
+    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sc_doc d = {0};
+        read_meta(st, &d);
+        rc = cb(ctx, &d, sqlite3_column_int64(st, 18));
+        sc_doc_free(&d);
+    }
+    sqlite3_finalize(st);
+    give_back(s, db);
+    return rc;
+}
+
+int sc_store_stats_get(sc_store *s, sc_store_stats *out, sc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3 *db = borrow(s);
+    if (!db) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sqlite3_stmt *st;
+    int rc = SC_OK;
+    if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(chars),0) FROM docs", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            out->docs = (long)sqlite3_column_int64(st, 0);
+            out->chars = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+    } else rc = db_err(err, db, "stats");
+    if (!rc && sqlite3_prepare_v2(db, "SELECT doc_type, count(*), sum(chars) FROM docs GROUP BY doc_type"
+                                  " ORDER BY count(*) DESC", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && out->n_types < 64) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            snprintf(out->by_type[out->n_types].name, sizeof out->by_type[0].name, "%s", t ? (const char *)t : "unknown");
+            out->by_type[out->n_types].docs = (long)sqlite3_column_int64(st, 1);
+            out->by_type[out->n_types].chars = sqlite3_column_int64(st, 2);
+            out->n_types++;
+        }
+        sqlite3_finalize(st);
+    }
+    if (!rc && sqlite3_prepare_v2(db, "SELECT coalesce(year,0), count(*) FROM docs GROUP BY 1 ORDER BY 1 DESC",
+                                  -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && out->n_years < 256) {
+            out->by_year[out->n_years].year = sqlite3_column_int(st, 0);
+            out->by_year[out->n_years].docs = (long)sqlite3_column_int64(st, 1);
+            out->n_years++;
+        }
+        sqlite3_finalize(st);
+    }
+    give_back(s, db);
+    return rc;
+}
+
+int sc_store_changes(sc_store *s, int64_t after, sc_store_change_cb cb, void *ctx, sc_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT seq, num, op FROM changes WHERE seq > ?1 ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(err, s->db, "changes");
+    sqlite3_bind_int64(st, 1, after);
+    int rc = SC_OK;
+    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW)
+        rc = cb(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int64_t sc_store_last_seq(sc_store *s)
+{
+    sqlite3_stmt *st;
+    int64_t seq = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(seq),0) FROM changes", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) seq = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return seq;
+}
+
+int sc_store_each_num(sc_store *s, sc_store_num_cb cb, void *ctx, sc_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT num FROM docs ORDER BY num", -1, &st, NULL) != SQLITE_OK)
+        return db_err(err, s->db, "scan");
+    int rc = SC_OK;
+    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) rc = cb(ctx, sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,92 @@
+/*
+** store.h — the document store: one SQLite database (WAL) in the library
+** folder, `library.db`.
+**
+** Tables (store.c owns these; other modules create their own beside them):
+**   docs(num INTEGER PRIMARY KEY, id TEXT UNIQUE, title, free_text,
+**        paid_text, removed, doc_type, year, issuer, date, source, url, file,
+**        chars, free_chars, has_paywall, masks, hash, simhash, outline JSON,
+**        dup_of, added_at)
+**        num is the internal number the index uses; id is the public one.
+**        free_text is the clean text's free prefix (it starts with the title
+**        line), paid_text the rest: a visitor's query never selects paid_text.
+**   simhash_bands(band, num)  four 16-bit bands of each simhash: two simhashes
+**        within SC_NEAR_DUP_BITS share at least one band (pigeonhole)
+**   changes(seq, num, op)     every add/delete in order; the index records the
+**        last seq it holds, and replays the rest after a crash
+**   meta(key, value)
+** Writes happen between sc_store_begin and sc_store_commit on the writer
+** connection (one writer).  Reads may come from any thread: each borrows a
+** connection of its own from a small pool.
+*/
+#ifndef SC_STORE_H
+#define SC_STORE_H
+
+#include <stdint.h>
+
+#include "doc.h"
+#include "error.h"
+
+typedef struct sc_store sc_store;
+
+enum { SC_PUT_ADDED = 1, SC_PUT_DUPLICATE, SC_PUT_UPDATED };
+enum { SC_CHANGE_ADD = 1, SC_CHANGE_DELETE = 2 };
+
+/* Opens (creating if needed) dir/library.db. */
+int sc_store_open(const char *dir, sc_store **out, sc_err *err);
+void sc_store_close(sc_store *s);
+
+/* The writer's sqlite3 handle, for modules that keep tables of their own
+** (cleaner, users).  Owned by the store. */
+void *sc_store_db(sc_store *s);
+
+int sc_store_begin(sc_store *s, sc_err *err);
+int sc_store_commit(sc_store *s, sc_err *err);   /* durable when it returns */
+void sc_store_rollback(sc_store *s);
+
+/* Stores a cleaned, described doc.  If doc->id is NULL an id is assigned
+** (and set in doc).  *status tells what happened; for SC_PUT_DUPLICATE,
+** *dup_of (caller frees) names the stored document it repeats and nothing
+** is written.  A doc with an explicit id that is near another is stored
+** all the same, its dup_of column naming the other. */
+int sc_store_put(sc_store *s, sc_doc *doc, int *status, char **dup_of, sc_err *err);
+
+/* Deletes by public id. SC_ENOTFOUND if there is none. */
+int sc_store_delete(sc_store *s, const char *id, sc_err *err);
+
+/* Reads a document.  With paid = 0, the paid part is not even selected:
+** doc->text then holds the free part only and doc->len == doc->free_len,
+** while doc->chars still tells the whole length.  Caller frees with
+** sc_doc_free.  Thread-safe. */
+int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *doc, sc_err *err);
+int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *err);
+/* Public id for an internal number (caller frees), or NULL. */
+char *sc_store_id_of(sc_store *s, int64_t num);
+int64_t sc_store_num_of(sc_store *s, const char *id);   /* -1 if none */
+
+/* Listing, newest first.  cb gets a doc holding metadata only (no text);
+** the doc is freed after cb returns.  since: unix seconds (0 = all). */
+typedef int (*sc_store_list_cb)(void *ctx, const sc_doc *doc, int64_t added_at);
+int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
+                  sc_store_list_cb cb, void *ctx, sc_err *err);
+
+typedef struct sc_store_stats {
+    long docs;
+    long long chars;
+    struct { char name[64]; long docs; long long chars; } by_type[64];
+    int n_types;
+    struct { int year; long docs; } by_year[256];
+    int n_years;
+} sc_store_stats;
+int sc_store_stats_get(sc_store *s, sc_store_stats *st, sc_err *err);
+
+/* Changes after seq, in order (for the index to catch up). */
+typedef int (*sc_store_change_cb)(void *ctx, int64_t seq, int64_t num, int op);
+int sc_store_changes(sc_store *s, int64_t after_seq, sc_store_change_cb cb, void *ctx, sc_err *err);
+int64_t sc_store_last_seq(sc_store *s);
+
+/* Every stored document number, in ascending order (for rebuilds). */
+typedef int (*sc_store_num_cb)(void *ctx, int64_t num);
+int sc_store_each_num(sc_store *s, sc_store_num_cb cb, void *ctx, sc_err *err);
+
+#endif

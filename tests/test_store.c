@@ -1,0 +1,186 @@
+/* test_store.c — the SQLite store: put, duplicates, updates, deletes, the
+** change log, and that a visitor's read never carries the paid part. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "describe.h"
+#include "store.h"
+
+static char dir[512];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *base = getenv("SUCAI_TEST_TMP");
+    snprintf(dir, sizeof dir, "%s/store-XXXXXX", base ? base : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static void make_doc(sc_doc *d, const char *id, const char *text, size_t free_len, uint64_t simhash)
+{
+    memset(d, 0, sizeof *d);
+    d->id = id ? strdup(id) : NULL;
+    d->title = strdup("标题");
+    d->text = strdup(text);
+    d->len = strlen(text);
+    d->free_len = free_len;
+    d->removed = strdup("");
+    d->doc_type = strdup("工作总结");
+    d->year = 2023;
+    d->chars = d->len / 3;
+    sc_describe_hash(d);
+    d->simhash = simhash;
+}
+
+static void test_put_get_and_paywall(void **state)
+{
+    (void)state;
+    sc_store *s;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    sc_doc d;
+    make_doc(&d, NULL, "标题\n免费部分付费部分SECRET", 16, 0x1111222233334444ull);
+    int status;
+    char *dup = NULL;
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_ADDED);
+    assert_non_null(d.id);
+    char *id = strdup(d.id);
+    sc_doc_free(&d);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+
+    sc_doc g;
+    assert_int_equal(sc_store_get(s, id, 0, &g, &e), SC_OK);
+    assert_int_equal(g.len, 16);
+    assert_null(strstr(g.text, "SECRET"));
+    assert_string_equal(g.doc_type, "工作总结");
+    sc_doc_free(&g);
+    assert_int_equal(sc_store_get(s, id, 1, &g, &e), SC_OK);
+    assert_non_null(strstr(g.text, "付费部分SECRET"));
+    assert_int_equal(g.free_len, 16);
+    sc_doc_free(&g);
+    assert_int_equal(sc_store_get(s, "nope", 1, &g, &e), SC_ENOTFOUND);
+    free(id);
+    sc_store_close(s);
+}
+
+static void test_duplicates_and_near_duplicates(void **state)
+{
+    (void)state;
+    sc_store *s;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    sc_doc d;
+    int status;
+    char *dup = NULL;
+    make_doc(&d, NULL, "材料甲的全文内容", 6, 0xAAAA0000BBBB0000ull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    char *first = strdup(d.id);
+    sc_doc_free(&d);
+    /* the same text again */
+    make_doc(&d, NULL, "材料甲的全文内容", 6, 0xAAAA0000BBBB0000ull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_DUPLICATE);
+    assert_string_equal(dup, first);
+    free(dup);
+    sc_doc_free(&d);
+    /* other text, simhash 2 bits away: near duplicate */
+    make_doc(&d, NULL, "材料甲的全文内容！", 6, 0xAAAA0000BBBB0003ull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_DUPLICATE);
+    assert_string_equal(dup, first);
+    free(dup);
+    sc_doc_free(&d);
+    /* far away: added */
+    make_doc(&d, NULL, "完全不同的另一篇", 6, 0x5555FFFF5555FFFFull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_ADDED);
+    sc_doc_free(&d);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    free(first);
+    sc_store_close(s);
+}
+
+static void test_explicit_ids_update_and_changes(void **state)
+{
+    (void)state;
+    sc_store *s;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &s, &e), SC_OK);
+    int64_t seq0 = sc_store_last_seq(s);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    sc_doc d;
+    int status;
+    char *dup = NULL;
+    make_doc(&d, "law-1", "第一版", 3, 1);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_ADDED);
+    assert_string_equal(d.id, "law-1");
+    sc_doc_free(&d);
+    make_doc(&d, "law-1", "第二版内容", 3, 0xFFFFFFFFFFFFFFFFull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_UPDATED);
+    sc_doc_free(&d);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    /* add, delete, add */
+    assert_int_equal(sc_store_last_seq(s), seq0 + 3);
+    sc_doc g;
+    assert_int_equal(sc_store_get(s, "law-1", 1, &g, &e), SC_OK);
+    assert_string_equal(g.text, "第二版内容");
+    sc_doc_free(&g);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    assert_int_equal(sc_store_delete(s, "law-1", &e), SC_OK);
+    assert_int_equal(sc_store_delete(s, "law-1", &e), SC_ENOTFOUND);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    assert_int_equal(sc_store_num_of(s, "law-1"), -1);
+    sc_store_close(s);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+    (void)state;
+    sc_store *s;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &s, &e), SC_OK);
+    int64_t seq = sc_store_last_seq(s);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    sc_doc d;
+    int status;
+    char *dup = NULL;
+    make_doc(&d, "gone", "不会留下", 3, 99);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    sc_doc_free(&d);
+    sc_store_rollback(s);
+    assert_int_equal(sc_store_num_of(s, "gone"), -1);
+    assert_int_equal(sc_store_last_seq(s), seq);
+    sc_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_put_get_and_paywall),
+        cmocka_unit_test(test_duplicates_and_near_duplicates),
+        cmocka_unit_test(test_explicit_ids_update_and_changes),
+        cmocka_unit_test(test_rollback_leaves_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
