@@ -198,6 +198,7 @@ static void store_one(batch *b, const sc_raw *raw, const char *file)
         if (rc == SC_EDB || rc == SC_ENOMEM) { b->fatal = rc; b->fatal_err = e; }
     }
     if (rc) {
+        sc_err_prefix(&e, "%s", file);
         report(b, file, "error", NULL, NULL, NULL, e.msg);
     } else {
         const char *st = status == SC_PUT_ADDED ? "added" : status == SC_PUT_UPDATED ? "updated" : "duplicate";
