@@ -475,15 +475,15 @@ static int zip_parts(const char *const *data, const size_t *len, sc_buf *out, sc
         zip_error_fini(&ze);
         return sc_err_set(err, SC_ENOMEM, "export docx: cannot create zip buffer");
     }
-    zip_source_keep(mem);                      /* we read it after zip_close */
     zip_t *za = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
     if (!za) {
-        zip_source_free(mem);
+        zip_source_free(mem);                  /* not taken by a failed open */
         int rc = sc_err_set(err, SC_EINTERNAL, "export docx: zip: %s", zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return rc;
     }
     zip_error_fini(&ze);
+    zip_source_keep(mem);                      /* we read it after zip_close */
     for (int i = 0; i < N_PARTS; i++) {
         zip_source_t *src = zip_source_buffer(za, data[i], len[i], 0);
         zip_int64_t idx = src ? zip_file_add(za, part_names[i], src, ZIP_FL_ENC_UTF_8) : -1;
