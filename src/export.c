@@ -20,7 +20,8 @@ int sc_export_check(const sc_doc *doc, const sc_export_opts *o, sc_err *err)
     /* A visitor's read (sc_store_get with paid = 0) keeps chars = the whole
     ** length but carries only the free text: refuse to package that as if
     ** it were the document. */
-    if (doc->chars && sc_utf8_count(doc->text, doc->len) < doc->chars)
+    if (doc->len == doc->free_len && doc->chars &&
+        sc_utf8_count(doc->text, doc->len) < doc->chars)
         return sc_err_set(err, SC_EPERM,
                           "export: document %s holds only its free part; read it with paid = 1",
                           doc->id ? doc->id : "(no id)");

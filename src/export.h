@@ -15,10 +15,11 @@
 ** sc_store_get(..., paid = 1, ...).  Every export function then refuses
 ** with SC_EPERM, writing nothing, when
 **   - opts is NULL or opts->may_read_paid is 0 (the caller did not check), or
-**   - the doc holds only its free part: doc->chars (the whole length, which
-**     sc_store_get fills even for a visitor's read) is larger than the code
-**     points actually in doc->text.  A doc built by hand with chars = 0 is
-**     taken as full.
+**   - the doc holds only its free part: its text ends where the free part
+**     ends (len == free_len, as after sc_store_get(paid = 0)) while
+**     doc->chars (the whole length, which sc_store_get fills even for a
+**     visitor's read) is larger than the code points in doc->text.  A doc
+**     built by hand with chars = 0 is taken as full.
 ** The server helper answers 403 for a reader who may not read the paid
 ** part, and never calls export for them.  Error messages never quote text.
 **

@@ -370,6 +370,35 @@ static void test_paywall(void **state)
     sc_doc_free(&d);
 }
 
+/* A document that is only a title, and one with no text at all. */
+static void test_title_only(void **state)
+{
+    (void)state;
+    sc_doc d;
+    make_doc(&d, "只有标题", "只有标题", NULL);
+    sc_buf b = SC_BUF_INIT;
+    sc_err e = {0};
+    assert_int_equal(sc_export_docx(&d, &member, &b, &e), SC_OK);
+    char *doc = zip_entry(&b, "word/document.xml", NULL);
+    assert_well_formed(doc, "document.xml");
+    assert_contains(doc, ">只有标题</w:t></w:r></w:p><w:p/><w:sectPr>");
+    free(doc);
+    sc_buf_reset(&b);
+    sc_export_opts lf = {.may_read_paid = 1, .txt_lf = 1};
+    assert_int_equal(sc_export_txt(&d, &lf, &b, &e), SC_OK);
+    assert_string_equal(b.data, "只有标题\n\n");
+    sc_buf_free(&b);
+    sc_doc_free(&d);
+    make_doc(&d, "", "", NULL);
+    assert_int_equal(sc_export_docx(&d, &member, &b, &e), SC_OK);
+    doc = zip_entry(&b, "word/document.xml", NULL);
+    assert_well_formed(doc, "document.xml");
+    free(doc);
+    sc_buf_free(&b);
+    sc_doc_free(&d);
+    assert_int_equal(sc_export_docx(NULL, &member, &b, &e), SC_EINVAL);
+}
+
 /* ---- txt -------------------------------------------------------------- */
 
 static void test_txt(void **state)
@@ -542,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_docx_escaping),
         cmocka_unit_test(test_docx_title_split),
         cmocka_unit_test(test_paywall),
+        cmocka_unit_test(test_title_only),
         cmocka_unit_test(test_txt),
         cmocka_unit_test(test_filenames),
         cmocka_unit_test(test_zip),
