@@ -42,8 +42,8 @@
 ** TEXT.  Title 2号 (22 pt, w:sz 44) 方正小标宋简体, centred, 35 pt exact line
 ** spacing and off the grid (a 22 pt line on a 28.95 pt grid would take two
 ** grid lines, and 22 pt characters would snap to two grid cells each).
-** Long titles are split over lines of at most 20 characters (156 mm / 22 pt
-** ≈ 20), see split_title().  Then one blank line.  Body 3号 (16 pt, w:sz 32)
+** Long titles are split over lines of at most 20 Chinese characters
+** (156 mm / 22 pt ≈ 20; Latin letters count half), see split_title().  Then one blank line.  Body 3号 (16 pt, w:sz 32)
 ** 仿宋_GB2312, first line indented two characters (w:firstLineChars="200",
 ** plus w:firstLine="640" for readers without character units), justified.
 ** Headings by outline level, same size as the body, not bold:
@@ -82,7 +82,7 @@
 #define FONT_H1 "黑体"
 #define FONT_H2 "楷体_GB2312"
 #define FONT_PAGE "宋体"
-#define TITLE_LINE_MAX 20     /* characters on one title line */
+#define TITLE_LINE_UNITS 40   /* half-width units on one title line: 20 Chinese characters */
 
 /* ---- XML text -------------------------------------------------------- */
 
@@ -135,58 +135,88 @@ static int is_alnum(int32_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* Width in half-width units: Latin and other narrow scripts 1, CJK and
+** full-width forms (and the curly quotes, full width in Chinese fonts) 2. */
+static int cp_width(int32_t c)
+{
+    return c < 0x1100 || (c >= 0xFF61 && c <= 0xFFDC) ? 1 : 2;
+}
+
+static int is_closing(int32_t c)
+{
+    return c == 0xFF0C || c == 0x3001 || c == 0x3002 || c == 0xFF1A || c == 0xFF1B ||
+           c == 0xFF09 || c == 0x300B || c == 0x300D || c == 0x300F || c == 0x3011 ||
+           c == 0x201D || c == 0x2019 || c == 0x3009 || c == 0xFF01 || c == 0xFF1F ||
+           c == ',' || c == '.' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' ||
+           c == ']' || c == '}';
+}
+
+static int is_opening(int32_t c)
+{
+    return c == 0xFF08 || c == 0x300A || c == 0x300C || c == 0x300E || c == 0x3010 ||
+           c == 0x201C || c == 0x2018 || c == 0x3008 || c == '(' || c == '[' || c == '{';
+}
+
 /* How good a line break between a and b is (p precedes a; b starts the
-** next line): 3 after 的 or after punctuation that closes a phrase, 2
-** after 关于, 1 after a conjunction (和 与 及 并), 0 anywhere else, -1
-** never (inside a Latin word or a number, before closing punctuation,
-** after opening punctuation). */
+** next line):
+**   -1 never: inside a Latin word or number or a run of ASCII marks,
+**      before closing punctuation (，。、”》…), after opening punctuation
+**      (“《（…);
+**    3 after 的, after closing punctuation, after a space;
+**    2 after 关于; after other ASCII punctuation before a wide character;
+**    1 after 和 与 及 并; between a Latin word and Chinese;
+**    0 anywhere else. */
 static int break_score(int32_t p, int32_t a, int32_t b)
 {
     if (is_alnum(a) && is_alnum(b)) return -1;
-    if (b == 0xFF0C || b == 0x3001 || b == 0x3002 || b == 0xFF1A || b == 0xFF1B ||
-        b == 0xFF09 || b == 0x300B || b == 0x201D || b == 0x3009 || b == 0xFF01 || b == 0xFF1F)
-        return -1;                        /* ，、。：；）》”〉！？ must not start a line */
-    if (a == 0xFF08 || a == 0x300A || a == 0x201C || a == 0x3008)
-        return -1;                        /* （《“〈 must not end a line */
-    if (a == 0x7684) return 3;           /* 的 */
-    if (a == 0xFF0C || a == 0x3001 || a == 0xFF1A || a == 0xFF1B || a == 0x300B || a == 0xFF09 ||
-        a == ' ')
-        return 3;                         /* ，、：；》） space */
-    if (p == 0x5173 && a == 0x4E8E) return 2;   /* 关于 */
+    if (a < 0x80 && b < 0x80 && a != ' ' && b != ' ' && !is_alnum(a) && !is_alnum(b))
+        return -1;                       /* a run of ASCII marks: "/../", "..." */
+    if (is_closing(b) || is_opening(a)) return -1;
+    if (a == 0x7684 || is_closing(a) || a == ' ') return 3;          /* 的 */
+    if ((p == 0x5173 && a == 0x4E8E) || (a < 0x80 && !is_alnum(a) && cp_width(b) == 2))
+        return 2;                                                      /* 关于 */
     if (a == 0x548C || a == 0x4E0E || a == 0x53CA || a == 0x5E76) return 1;  /* 和 与 及 并 */
+    if (is_alnum(a) != is_alnum(b)) return 1;
     return 0;
 }
 
-/* Splits a title of n code points into lines of at most TITLE_LINE_MAX:
-** as many lines as needed, each about the same length, each break at the
-** best-scoring place within 6 characters of the balanced length (ties:
-** nearest the balanced length, then the longer line).  Writes the start of
-** each line after the first into brk; returns how many. */
+/* Splits a title of n code points into lines at most TITLE_LINE_UNITS
+** half-width units wide (20 Chinese characters): as many lines as the
+** width needs, each about equally wide; each break is the best-scoring one
+** whose line width lies within 6 characters (12 units) of the balanced
+** width, leaves the rest room to fit, and stays within the limit (ties:
+** nearest the balanced width, then the later break).  Writes the start of
+** each line after the first into brk; returns how many (at most max_brk:
+** a title longer than that many lines keeps the rest on its last line,
+** which Word then wraps). */
 static size_t split_title(const int32_t *cp, size_t n, size_t *brk, size_t max_brk)
 {
-    size_t nb = 0, start = 0;
-    while (n - start > TITLE_LINE_MAX && nb < max_brk) {
-        size_t rest = n - start;
-        size_t lines = (rest + TITLE_LINE_MAX - 1) / TITLE_LINE_MAX;
+    size_t nb = 0, start = 0, rest = 0;
+    for (size_t i = 0; i < n; i++) rest += (size_t)cp_width(cp[i]);
+    while (rest > TITLE_LINE_UNITS && nb < max_brk) {
+        size_t lines = (rest + TITLE_LINE_UNITS - 1) / TITLE_LINE_UNITS;
         size_t target = (rest + lines - 1) / lines;
-        size_t lo = target > 6 ? target - 6 : 1;
-        size_t need = rest - (lines - 1) * TITLE_LINE_MAX;   /* the rest must still fit */
+        size_t lo = target > 12 ? target - 12 : 1;
+        size_t need = rest - (lines - 1) * TITLE_LINE_UNITS;   /* the rest must still fit */
         if (lo < need) lo = need;
-        size_t best = 0;
+        size_t best = start + 1, best_w = (size_t)cp_width(cp[start]), w = 0;
         int best_score = -2;
-        size_t best_dist = 0;
-        for (size_t len = lo; len <= TITLE_LINE_MAX; len++) {
-            size_t at = start + len;
-            int32_t p = at >= 2 ? cp[at - 2] : 0;
-            int sc = break_score(p, cp[at - 1], cp[at]);
-            size_t dist = len > target ? len - target : target - len;
-            if (sc > best_score || (sc == best_score && dist <= best_dist)) {
-                best = len;
+        size_t best_dist = (size_t)-1;
+        for (size_t at = start + 1; at < n; at++) {   /* break before cp[at] */
+            w += (size_t)cp_width(cp[at - 1]);
+            if (w > TITLE_LINE_UNITS) break;
+            size_t dist = w > target ? w - target : target - w;
+            int sc = w < lo ? -2 : break_score(at >= 2 ? cp[at - 2] : 0, cp[at - 1], cp[at]);
+            if (sc > best_score || (sc == best_score && sc > -2 && dist <= best_dist) ||
+                (best_score == -2 && sc == -2)) {   /* nothing in range yet: go as far as fits */
+                best = at;
+                best_w = w;
                 best_score = sc;
                 best_dist = dist;
             }
         }
-        start += best;
+        start = best;
+        rest -= best_w;
         brk[nb++] = start;
     }
     return nb;

@@ -276,8 +276,8 @@ static void test_docx_escaping(void **state)
     sc_doc_free(&d);
 }
 
-/* Long titles: lines of at most 20 characters, breaks after 的 / 关于 /
-** punctuation preferred.  Expected splits worked out by hand from the rule
+/* Long titles: lines of at most 20 Chinese characters (40 half-width
+** units), breaks after 的 / 关于 / punctuation preferred.  Expected splits worked out by hand from the rule
 ** in export_docx.c (balanced length, ±6, best break score). */
 static void test_docx_title_split(void **state)
 {
@@ -290,12 +290,25 @@ static void test_docx_title_split(void **state)
         /* 45 chars, no good break anywhere: three lines of 15 */
         {"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五",
          "一二三四五六七八九十一二三四五|六七八九十一二三四五六七八九十|一二三四五六七八九十一二三四五"},
-        /* 24 chars, balanced 12: the break follows the comma at 7 */
-        {"坚持稳中求进，推动“十四五”规划目标任务落地见效", "坚持稳中求进，|推动“十四五”规划目标任务落地见效"},
-        /* 26 chars, balanced 13, but 11..20 would cut the Latin word */
-        {"一二三四五六七八九十ABCDEFGHIJKLMNOP", "一二三四五六七八九十|ABCDEFGHIJKLMNOP"},
-        /* 24 chars: the 的 at 20 beats plain breaks nearer 12 */
+        /* 24 chars, balanced 12: after the closing quote (14) beats after
+        ** the comma (7), both score 3, by being nearer the balance */
+        {"坚持稳中求进，推动“十四五”规划目标任务落地见效", "坚持稳中求进，推动“十四五”|规划目标任务落地见效"},
+        /* 5 + 10 chars around 26 Latin letters (28 units wide): balanced
+        ** width 28 units falls inside the word, which is never cut */
+        {"一二三四五ABCDEFGHIJKLMNOPQRSTUVWXYZ一二三四五六七八九十",
+         "一二三四五ABCDEFGHIJKLMNOPQRSTUVWXYZ|一二三四五六七八九十"},
+        /* Latin letters count half: 10 Chinese + 16 Latin fit one line */
+        {"一二三四五六七八九十ABCDEFGHIJKLMNOP", "一二三四五六七八九十ABCDEFGHIJKLMNOP"},
+        /* 41 units: the 的 at 31 wins over the Latin/Chinese seam at 11 */
         {"关于ISO9001质量管理体系认证工作的实施方案", "关于ISO9001质量管理体系认证工作的|实施方案"},
+        /* hostile characters, 69 units: the rest (21 chars after "/../")
+        ** would not fit on line 2, so line 1 is 29..40 units wide, where
+        ** every break scores 0: the one nearest the balanced 35 wins */
+        {"关于<测试>&“特殊字符”/../在标题中正确显示与安全导出的有关问题的通知",
+         "关于&lt;测试&gt;&amp;“特殊字符”/../在标题中|正确显示与安全导出的有关问题的通知"},
+        /* 49 units, balanced 25: after the closing quote (23, score 3) */
+        {"关于<测试>&“特殊字符”/../在标题中安全导出的通知",
+         "关于&lt;测试&gt;&amp;“特殊字符”|/../在标题中安全导出的通知"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sc_doc d;
