@@ -57,8 +57,10 @@ static FILE *open_new(const char *title, const char *ext, char **path)
         if (!name) return NULL;
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0) {
+            FILE *f = fdopen(fd, "wb");
+            if (!f) { close(fd); unlink(name); free(name); return NULL; }
             *path = name;
-            return fdopen(fd, "wb");
+            return f;
         }
         int e = errno;
         free(name);
@@ -139,6 +141,7 @@ static int export_zip(sc_library *lib, char **ids, int n, const char *format, co
     sc_export_zip_free(z);
     int bad = to_stdout ? fflush(stdout) : fclose(f);
     if (bad) { cli_error("cannot write %s: %s", output, strerror(errno)); status = 2; }
+    if (status == 2 && !to_stdout) unlink(output);      /* no half archive left behind */
     if (status < 2 && !to_stdout) printf("%s\n", output);
     return status;
 }

@@ -99,6 +99,9 @@ typedef struct sc_export_zip sc_export_zip;
 
 /* Starts an archive whose bytes go to sink as entries are added: nothing
 ** is kept but the central directory, so memory stays at one document.
+** A pull-style consumer (an HTTP response callback) can use a sink that
+** appends to an sc_buf, and add the next document whenever that buffer
+** has been drained, finishing after the last one.
 ** (libzip is not used here: its writer needs a seekable target and holds
 ** every added entry until zip_close, while a batch download streams into
 ** an HTTP response.)  The archive is a plain PKZIP 2.0 file: stored or
