@@ -11,6 +11,10 @@
 ** by a fixed-seed generator, so every run measures the same input.  Prints
 ** the mean, fastest and slowest time per export and the .docx size; also
 ** the .txt export for comparison.
+**
+** Measured (2 shared cores, -O2): generated 100,000 characters 4.6 ms per
+** .docx (it compresses very well); 100,000 characters of real government
+** work reports (-f) 9.5 ms per .docx, 138 KB.  Goal: under 100 ms.
 */
 #include <stdio.h>
 #include <stdlib.h>
