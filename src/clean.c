@@ -17,7 +17,10 @@
 **      after the title, before the first body line) and the tail region
 **      (lines after the last body line) are examined; a line there is
 **      removed when it is chrome, promotion/contact, or learned recurring
-**      boilerplate.  The body is never touched, so corpora stay intact;
+**      boilerplate.  The body is never touched.  JSONL records (bulk imports
+**      and migrations: a title and the body as published, like the corpora)
+**      get only the learned lines removed, never the patterns, since their
+**      last line may rightly be a URL or name a 客服;
 **   4. masks (clean_mask.c) on the assembled text, title included;
 **   5. free_len: where the cut lands in the clean text.  A cut at the start
 **      of a paragraph keeps the '\n' before it in the free part; a cut at
@@ -141,28 +144,30 @@ static int split_lines(const char *s, size_t n, lines *out)
     return SC_OK;
 }
 
-static int is_boiler(sc_cleaner *c, const char *s, size_t n)
+/* patterns: whether chrome and promotion patterns apply (not to JSONL). */
+static int is_boiler(sc_cleaner *c, const char *s, size_t n, int patterns)
 {
-    return sc_boiler_is_chrome(s, n) || sc_boiler_is_promo(s, n) || sc_boiler_learned(c->boiler, s, n);
+    if (patterns && (sc_boiler_is_chrome(s, n) || sc_boiler_is_promo(s, n))) return 1;
+    return sc_boiler_learned(c->boiler, s, n);
 }
 
 /* Marks head and tail boilerplate; returns the chrome source, if any. */
-static char *mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t first)
+static char *mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t first, int patterns)
 {
     char *source = NULL;
     size_t i;
     for (i = first; i < L->n; i++) {
         line *l = &L->v[i];
         if (l->state == L_EMPTY || l->state == L_SKIP) continue;
-        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a)) break;
+        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a, patterns)) break;
         l->state = L_REMOVED;
-        if (!source && sc_boiler_is_chrome(s + l->a, l->b - l->a))
+        if (!source && patterns && sc_boiler_is_chrome(s + l->a, l->b - l->a))
             source = sc_boiler_chrome_source(s + l->a, l->b - l->a);
     }
     for (size_t j = L->n; j > i; j--) {
         line *l = &L->v[j - 1];
         if (l->state == L_EMPTY || l->state == L_SKIP) continue;
-        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a)) break;
+        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a, patterns)) break;
         l->state = L_REMOVED;
     }
     return source;
@@ -206,11 +211,11 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
         tb = strlen(raw->title);
         sc_clean_trim(raw->title, &ta, &tb);
     }
+    int jsonl = raw->format && !strcmp(raw->format, "jsonl");
     if (tb > ta) {
         title = raw->title;
         /* a container's title often repeats as the first line (not in JSONL,
         ** whose text is the body as published) */
-        int jsonl = raw->format && !strcmp(raw->format, "jsonl");
         for (size_t i = 0; !jsonl && i < L.n; i++) {
             line *l = &L.v[i];
             if (l->state == L_EMPTY) continue;
@@ -232,7 +237,7 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     }
 
     /* 3. head and tail boilerplate */
-    char *src2 = mark_boilerplate(c, s, &L, first);
+    char *src2 = mark_boilerplate(c, s, &L, first, !jsonl);
     if (!source) source = src2; else free(src2);
 
     /* assemble title '\n' paragraphs, carrying the cut along */

@@ -64,6 +64,7 @@ static int number_unit(const char *s, size_t n, size_t *i, const char *unit)
 static int find_year(const char *s, size_t n, int mode, int *mo, int *da)
 {
     for (size_t i = 0; i + 4 <= n; i++) {
+        if (!digit(s[i])) continue;
         int y = year_at(s, n, i);
         if (!y) continue;
         if (mode == 0) return y;
