@@ -43,7 +43,8 @@ static void test_outline_levels(void **state)
         "1.5亿元用于基础设施建设。\n"                         /* a number, not a heading */
         "二、主要任务\n";                                   /* 1 */
     char *full = malloc(strlen(text) + 32);
-    sprintf(full, "某县实施方案\n%s", text);
+    if (!full) abort();
+    snprintf(full, strlen(text) + 32, "某县实施方案\n%s", text);
     make(&d, full);
     static const int levels[] = {1, 2, 3, 4, 3, 1};
     static const char *const texts[] = {"一、总体要求", "（一）指导思想", "1.加强组织领导", "（1）明确责任分工",
@@ -216,6 +217,7 @@ static char *body(int vocab, int seed)
         {"工程如期完工", "投资完成过半", "覆盖全部村组", "运行平稳有序", "服务对象增加", "资金足额到位"}};
     size_t cap = 16384, n = 0;
     char *s = malloc(cap);
+    if (!s) abort();
     unsigned x = (unsigned)seed * 2654435761u + 12345u;
     for (int p = 0; p < 12; p++) {
         for (int k = 0; k < 6; k++) {
@@ -229,6 +231,18 @@ static char *body(int vocab, int seed)
     return s;
 }
 
+/* a + b + c, malloc'd. */
+static char *cat3(const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = malloc(la + lb + lc + 1);
+    if (!s) abort();
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    memcpy(s + la + lb, c, lc + 1);
+    return s;
+}
+
 static void test_simhash_near_duplicates(void **state)
 {
     (void)state;
@@ -236,11 +250,11 @@ static void test_simhash_near_duplicates(void **state)
     sc_err e = {0};
     assert_int_equal(sc_cleaner_new(NULL, NULL, &c, &e), SC_OK);
     char *b1 = body(0, 1), *b2 = body(1, 2);
-    char *raw1 = malloc(strlen(b1) + 512), *raw2 = malloc(strlen(b1) + 512), *raw3 = malloc(strlen(b2) + 512);
     /* the same material under another title, with another site's footer */
-    sprintf(raw1, "2023年某局工作总结\n%s\n更多范文请关注公众号“甲文库”\n", b1);
-    sprintf(raw2, "某局2023年度工作情况汇报\n来源：综合整理　[复制链接]\n%s\n会员专享：全站下载，请加客服 yi2024\n", b1);
-    sprintf(raw3, "2023年某局工作总结\n%s\n更多范文请关注公众号“甲文库”\n", b2);
+    char *raw1 = cat3("2023年某局工作总结\n", b1, "\n更多范文请关注公众号“甲文库”\n");
+    char *raw2 = cat3("某局2023年度工作情况汇报\n来源：综合整理　[复制链接]\n", b1,
+                      "\n会员专享：全站下载，请加客服 yi2024\n");
+    char *raw3 = cat3("2023年某局工作总结\n", b2, "\n更多范文请关注公众号“甲文库”\n");
     sc_doc d[3];
     char *raws[3] = {raw1, raw2, raw3};
     for (int i = 0; i < 3; i++) {
@@ -257,8 +271,7 @@ static void test_simhash_near_duplicates(void **state)
     assert_true(sc_simhash_distance(d[0].simhash, d[2].simhash) > 2 * SC_NEAR_DUP_BITS);
     /* a leftover line of a footer no rule knows moves it only a little */
     size_t n = strlen(b1);
-    char *b1x = malloc(n + 128);
-    sprintf(b1x, "%s本文由某网站整理\n", b1);
+    char *b1x = cat3(b1, "本文由某网站整理\n", "");
     uint64_t h1 = sc_simhash(b1, n), h1x = sc_simhash(b1x, strlen(b1x));
     assert_true(sc_simhash_distance(h1, h1x) <= SC_NEAR_DUP_BITS);
     assert_true(sc_simhash_distance(h1, sc_simhash(b2, strlen(b2))) > 2 * SC_NEAR_DUP_BITS);
