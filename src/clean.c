@@ -27,7 +27,8 @@
 **      the end of a paragraph does not.  With no marker the whole text is
 **      free unless a default preview share below 100% is set, then that
 **      share of the characters (rounded down, at a character boundary).
-** Removed lines and the text after ##paidend## go to doc->removed.
+** Removed lines and the text after ##paidend## go to doc->removed; the
+** source and date that removed chrome lines state go to doc->source/date.
 */
 #include "clean.h"
 
@@ -151,18 +152,26 @@ static int is_boiler(sc_cleaner *c, const char *s, size_t n, int patterns)
     return sc_boiler_learned(c->boiler, s, n);
 }
 
-/* Marks head and tail boilerplate; returns the chrome source, if any. */
-static char *mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t first, int patterns)
+/* What the removed chrome lines state about the document. */
+typedef struct chrome_info { char *source, *date; } chrome_info;
+
+static void note_chrome(chrome_info *ci, const char *s, size_t n)
 {
-    char *source = NULL;
+    if (!sc_boiler_is_chrome(s, n)) return;
+    if (!ci->source) ci->source = sc_boiler_chrome_source(s, n);
+    if (!ci->date) ci->date = sc_boiler_chrome_date(s, n);
+}
+
+/* Marks head and tail boilerplate, noting what chrome lines state. */
+static void mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t first, int patterns, chrome_info *ci)
+{
     size_t i;
     for (i = first; i < L->n; i++) {
         line *l = &L->v[i];
         if (l->state == L_EMPTY || l->state == L_SKIP) continue;
         if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a, patterns)) break;
         l->state = L_REMOVED;
-        if (!source && patterns && sc_boiler_is_chrome(s + l->a, l->b - l->a))
-            source = sc_boiler_chrome_source(s + l->a, l->b - l->a);
+        if (patterns) note_chrome(ci, s + l->a, l->b - l->a);
     }
     for (size_t j = L->n; j > i; j--) {
         line *l = &L->v[j - 1];
@@ -170,7 +179,6 @@ static char *mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t fir
         if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a, patterns)) break;
         l->state = L_REMOVED;
     }
-    return source;
 }
 
 /* Appends the lines of s (trimmed, non-blank) to removed. */
@@ -195,7 +203,7 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     sc_buf body = SC_BUF_INIT, after = SC_BUF_INIT, text = SC_BUF_INIT, out = SC_BUF_INIT,
            removed = SC_BUF_INIT;
     lines L = {0};
-    char *source = NULL;
+    chrome_info ci = {0};
     int rc = SC_OK;
     size_t cut;
     int has_paywall = sc_paywall_split(raw->text, raw->len, &body, &cut, &after);
@@ -229,7 +237,7 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
             if (l->state == L_EMPTY) continue;
             if (!sc_boiler_is_chrome(s + l->a, l->b - l->a) && !sc_boiler_is_promo(s + l->a, l->b - l->a)) break;
             l->state = L_REMOVED;
-            if (!source) source = sc_boiler_chrome_source(s + l->a, l->b - l->a);
+            note_chrome(&ci, s + l->a, l->b - l->a);
         }
         if (i == L.n) { rc = sc_err_set(err, SC_EEMPTY, "no text"); goto done; }
         L.v[i].state = L_TITLE;
@@ -237,8 +245,7 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     }
 
     /* 3. head and tail boilerplate */
-    char *src2 = mark_boilerplate(c, s, &L, first, !jsonl);
-    if (!source) source = src2; else free(src2);
+    mark_boilerplate(c, s, &L, first, !jsonl, &ci);
 
     /* assemble title '\n' paragraphs, carrying the cut along */
     size_t cut_out = SIZE_MAX;
@@ -287,14 +294,17 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     if (!doc->removed) doc->removed = strdup("");
     doc->text = sc_buf_detach(&out);
     if (!doc->title || !doc->removed || !doc->text) { rc = SC_ENOMEM; goto done; }
-    if (source) { doc->source = source; source = NULL; }
+    doc->source = ci.source;
+    doc->date = ci.date;
+    ci.source = ci.date = NULL;
 
 done:
     if (rc == SC_ENOMEM) sc_err_set(err, rc, "out of memory while cleaning");
     if (rc) {
         sc_doc_free(doc);
     }
-    free(source);
+    free(ci.source);
+    free(ci.date);
     free(L.v);
     sc_buf_free(&body);
     sc_buf_free(&after);

@@ -334,6 +334,7 @@ static void test_chrome(void **state)
     assert_string_equal(d.title, "在全区工作会议上的讲话");
     assert_string_equal(d.text, "在全区工作会议上的讲话\n同志们：\n今天召开会议。");
     assert_string_equal(d.source, "区委办公室");
+    assert_string_equal(d.date, "2023-05-01");
     assert_non_null(strstr(d.removed, "当前位置"));
     assert_non_null(strstr(d.removed, "[复制链接]"));
     sc_doc_free(&d);
