@@ -250,7 +250,8 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     /* assemble title '\n' paragraphs, carrying the cut along */
     size_t cut_out = SIZE_MAX;
     int cut_pending = 0;
-    if (title) sc_buf_add(&text, title + ta, tb - ta);
+    if (title)   /* one line: a stated title never breaks the text's shape */
+        for (size_t i = ta; i < tb; i++) sc_buf_addc(&text, title[i] == '\n' ? ' ' : title[i]);
     int first_line = !title;
     for (size_t i = 0; i < L.n; i++) {
         line *l = &L.v[i];
