@@ -112,6 +112,12 @@ static void test_paywall_none_and_open_ended(void **state)
     assert_string_equal(d.text, "标题\n甲乙丙");
     assert_free(&d, "标题\n甲");
     sc_doc_free(&d);
+    /* no marker survives, not even one that removing another one forms */
+    clean_txt(c, "标题\n甲##paid##paidbegin##begin##乙##paid##paidbegin##end##丙", &d);
+    assert_string_equal(d.text, "标题\n甲乙");
+    assert_free(&d, "标题\n甲");
+    assert_non_null(strstr(d.removed, "丙"));
+    sc_doc_free(&d);
     sc_cleaner_free(c);
 }
 
