@@ -50,7 +50,7 @@ static void gsf_quiet(const gchar *domain, GLogLevelFlags level, const gchar *ms
 static void gsf_start(void)
 {
     gsf_init();
-    const GLogLevelFlags quiet = G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG;
+    const GLogLevelFlags quiet = G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG;
     g_log_set_handler("libgsf:msole", quiet, gsf_quiet, NULL);
     g_log_set_handler("libgsf", quiet, gsf_quiet, NULL);
 }

@@ -153,7 +153,10 @@ static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTe
     size_t k = strlen(m);
     while (k && (m[k - 1] == '\n' || m[k - 1] == ' ')) m[--k] = 0;
     int code = strstr(m, "UTF-8") || strstr(m, "encoding") || strstr(m, "Char 0x") ? SC_EENCODING : SC_EFORMAT;
-    if (strstr(m, "depth")) code = SC_ELIMIT;
+    if (strstr(m, "depth")) {    /* libxml2's own limit (256 without XML_PARSE_HUGE) came first */
+        sc_err_set(e, SC_ELIMIT, ENTRY ": XML nested deeper than %d levels", 256);
+        return;
+    }
     sc_err_set(e, code, ENTRY ": invalid XML at line %d: %s", xmlTextReaderLocatorLineNumber(loc), m);
 }
 

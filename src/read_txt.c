@@ -74,11 +74,13 @@ int sc_read_finish(const char *str, size_t n, const sc_read_limits *lim,
     if (!t) return sc_err_set(err, SC_ENOMEM, "out of memory");
     size_t o = 0;
     int blank = 1;
+    size_t space_end = 0;   /* the white space found by is_space_at runs to here */
     while (i < n) {
         unsigned c = s[i];
-        if (blank) {
+        if (blank && i >= space_end) {
             size_t adv;
-            if (!is_space_at(s, n, i, &adv) && c != '\r' && c != '\f' && c != '\v') blank = 0;
+            if (is_space_at(s, n, i, &adv) || c == '\r' || c == '\f' || c == '\v') space_end = i + adv;
+            else blank = 0;
         }
         if (c >= 0x20 && c != 0x7F) { t[o++] = (char)c; i++; continue; }
         if (c == '\r') { t[o++] = '\n'; i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1; continue; }
