@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "read.h"
+#include "read_priv.h"
 #include "utf8.h"
 
 static int check_raw(void *ctx, const sc_raw *raw, const sc_err *rec_err)
@@ -46,6 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t i = 0;
     while (i < size && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) i++;
     if (i < size && data[i] == '{') {
+        /* the JSONL fast path must read every line as jansson does */
+        const char *p = (const char *)data, *end = p + size;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t k = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            if (!sc_jsonl_selfcheck(p, k)) abort();
+            p += k + 1;
+        }
         sc_err_clear(&e);
         if (sc_read_mem("fuzz.jsonl", data, size, &lim, check_raw, NULL, &e) != SC_OK && !e.msg[0]) abort();
     }

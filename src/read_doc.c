@@ -190,10 +190,10 @@ static int pieces(bytes wd, bytes plc, uint32_t ccp, const sc_read_limits *lim, 
     size_t npcd = (plc.n - 4) / 12;
     uint32_t prev_end = 0;
     for (size_t i = 0; i < npcd; i++) {
-        uint32_t cp0, cp1, fcraw;
-        u32at(plc, i * 4, &cp0);
-        u32at(plc, (i + 1) * 4, &cp1);
-        u32at(plc, (npcd + 1) * 4 + i * 8 + 2, &fcraw);
+        uint32_t cp0 = 0, cp1 = 0, fcraw = 0;
+        if (u32at(plc, i * 4, &cp0) || u32at(plc, (i + 1) * 4, &cp1) ||
+            u32at(plc, (npcd + 1) * 4 + i * 8 + 2, &fcraw))     /* cannot fail: sizes checked above */
+            return sc_err_set(err, SC_EINTERNAL, "piece table arithmetic");
         if (cp1 < cp0 || cp0 < prev_end)
             return sc_err_set(err, SC_EFORMAT, "damaged piece table (piece %zu out of order)", i);
         prev_end = cp1;
@@ -282,7 +282,7 @@ static int doc_text(bytes wd, GsfInfile *ole, const sc_read_limits *lim, sc_buf 
     int rc = read_stream(ole, tname, lim, &tbl, err);
     if (rc == SC_ENOTFOUND) return sc_err_set(err, SC_EFORMAT, "the %s stream is missing", tname);
     if (rc) return rc;
-    bytes plc;
+    bytes plc = {0};
     wd_text t = {0};
     rc = find_plcpcd(tbl, fcclx, lcbclx, &plc, err);
     if (!rc) rc = pieces(wd, plc, ccp, lim, &t, err);
