@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "read.h"
+#include "read_priv.h"
 
 /* ---- collecting what a reader gives ----------------------------------- */
 
@@ -561,6 +562,54 @@ static void test_jsonl_compressed(void **state)
     expect_error("s.jsonl.zst", zs, zsn, &lim, SC_ELIMIT, "decompresses to more than");
 }
 
+/* Lines that exercise the fast JSON path and its hand-over to jansson; the
+** expected values are JSON's meaning, worked out by hand. */
+static void test_jsonl_edge_cases(void **state)
+{
+    (void)state;
+    const char *lines[] = {
+        "{\"title\":\"a\\u4e2d\",\"text\":\"x\\ty\\\\n\\\"q\\\"\\/\",\"id\":-0}",
+        "{ \"title\" : \"t\" , \"text\" : \"\\ud83d\\ude00 \xF0\x9F\x98\x80\" , \"id\" : \"7\" , \"n\" : true }",
+        "{\"title\":\"t\",\"text\":\"x\",\"meta\":{\"a\":[1,2]},\"id\":5}",
+        "{\"title\":\"t\",\"text\":\"a\",\"text\":\"b\",\"url\":null}",
+        "{\"title\":\"t\",\"text\":\"x\",\"id\":123456789012345678901}",
+        "{\"title\":\"t\",\"text\":\"x\",\"id\":1e3}",
+        "{\"title\":\"t\",\"text\":\"x\\u0000\"}",
+        "{\"title\":\"t\",\"text\":\"x\",\"date\":5}",
+        "{\"title\":\"t\",\"text\":\"x\"} trailing",
+        "{\"title\":\"t\",\"text\":\"x\",\"other\":\"bad \\q escape\"}",
+        "{\"title\":\"t\",\"text\":\"lone \\udc00\"}",
+        "{\"title\":\"t\",\"text\":\"x\",\"id\":007}",
+    };
+    size_t nl = sizeof lines / sizeof *lines;
+    sc_buf b = SC_BUF_INIT;
+    for (size_t i = 0; i < nl; i++) {
+        assert_true(sc_jsonl_selfcheck(lines[i], strlen(lines[i])));
+        sc_buf_adds(&b, lines[i]);
+        sc_buf_addc(&b, '\n');
+    }
+    got g;
+    sc_err e;
+    assert_int_equal(rd("e.jsonl", b.data, b.len, NULL, &g, &e), SC_OK);
+    sc_buf_free(&b);
+    assert_int_equal(g.docs, 4);
+    assert_int_equal(g.errors, 8);
+    assert_string_equal(g.raw[0].title, "a中");
+    assert_string_equal(g.raw[0].text, "x\ty\\n\"q\"/");
+    assert_string_equal(g.raw[0].id, "0");
+    assert_string_equal(g.raw[1].text, "\xF0\x9F\x98\x80 \xF0\x9F\x98\x80");
+    assert_string_equal(g.raw[1].id, "7");
+    assert_string_equal(g.raw[2].id, "5");
+    assert_string_equal(g.raw[3].text, "b");
+    assert_null(g.raw[3].url);
+    const char *want[] = {"line 5: invalid JSON", "line 6: \"id\" must be", "line 7: invalid JSON",
+                          "line 8: \"date\" must be a string", "line 9: invalid JSON", "line 10: invalid JSON",
+                          "line 11: invalid JSON", "line 12: invalid JSON"};
+    for (int i = 0; i < 8; i++)
+        if (!strstr(g.errmsg[i], want[i])) fail_msg("error %d: want '%s', got '%s'", i, want[i], g.errmsg[i]);
+    got_free(&g);
+}
+
 static void test_known_names(void **state)
 {
     (void)state;
@@ -586,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_doc_refused),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_jsonl_compressed),
+        cmocka_unit_test(test_jsonl_edge_cases),
         cmocka_unit_test(test_known_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
