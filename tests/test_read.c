@@ -1,6 +1,6 @@
 /* test_read.c — the readers: every text encoding, docx built here with
 ** libzip (paragraphs, tables, tabs, breaks), hostile docx (zip bomb, deep
-** nesting, DOCTYPE, truncation), the real .doc samples against the
+** nesting, DOCTYPE, truncation), all samples (txt, docx, doc) against the
 ** MANIFEST, JSONL good and bad lines, gzip and zstd JSONL, and that every
 ** error names the file and the problem.
 ** Expected texts are written by hand; byte strings for GB18030 and UTF-16
@@ -306,7 +306,7 @@ static void test_docx_zip_bomb(void **state)
     free(z);
 }
 
-/* ---- .doc samples against the MANIFEST -------------------------------- */
+/* ---- the samples against the MANIFEST ---------------------------------- */
 
 static char *shared_dir(void)
 {
@@ -343,7 +343,16 @@ static char *replace_all(const char *s, const char *from, const char *to)
     return sc_buf_detach(&b);
 }
 
-static void test_doc_samples(void **state)
+/* The encoding name we should report for a MANIFEST "encoding" value. */
+static const char *want_encoding(const char *format, const char *enc)
+{
+    if (!strcmp(format, "doc")) return "word97";
+    if (!strcmp(format, "docx")) return "utf-8";
+    if (!strcmp(enc, "utf-8-crlf")) return "utf-8";
+    return enc;
+}
+
+static void test_samples(void **state)
 {
     (void)state;
     char *dir = shared_dir();
@@ -359,7 +368,7 @@ static void test_doc_samples(void **state)
         json_t *m = json_loads(line, 0, NULL);
         assert_non_null(m);
         const char *file = json_string_value(json_object_get(m, "file"));
-        if (strcmp(json_string_value(json_object_get(m, "format")), "doc")) { json_decref(m); continue; }
+        const char *format = json_string_value(json_object_get(m, "format"));
         snprintf(path, sizeof path, "%s/%s", dir, file);
         got g;
         memset(&g, 0, sizeof g);
@@ -367,7 +376,8 @@ static void test_doc_samples(void **state)
         int rc = sc_read_path(path, NULL, collect, &g, &e);
         if (rc) fail_msg("%s: %s", file, e.msg);
         assert_int_equal(g.docs, 1);
-        assert_string_equal(g.raw[0].format, "doc");
+        assert_string_equal(g.raw[0].format, format);
+        assert_string_equal(g.raw[0].encoding, want_encoding(format, json_string_value(json_object_get(m, "encoding"))));
         /* the raw text still has markers, masks and footers: compare loosely */
         const char *clean = json_string_value(json_object_get(m, "clean"));
         char *want = json_is_true(json_object_get(m, "masked")) ? replace_all(clean, "党", "D") : strdup(clean);
@@ -399,7 +409,7 @@ static void test_doc_samples(void **state)
     free(line);
     fclose(f);
     assert_true(docs > 0);
-    printf("%d .doc samples matched their MANIFEST text\n", docs);
+    printf("%d samples (txt, docx, doc) matched their MANIFEST text and encoding\n", docs);
 }
 
 static void test_doc_refused(void **state)
@@ -631,7 +641,7 @@ int main(void)
         cmocka_unit_test(test_docx_text),
         cmocka_unit_test(test_docx_refused),
         cmocka_unit_test(test_docx_zip_bomb),
-        cmocka_unit_test(test_doc_samples),
+        cmocka_unit_test(test_samples),
         cmocka_unit_test(test_doc_refused),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_jsonl_compressed),
