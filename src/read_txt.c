@@ -157,6 +157,9 @@ int sc_read_txt(const unsigned char *data, size_t n, const sc_read_limits *lim, 
 {
     memset(out, 0, sizeof *out);
     if (n == 0) return sc_err_set(err, SC_EEMPTY, "empty file");
+    if (n >= 4 && ((data[0] == 0xFF && data[1] == 0xFE && data[2] == 0 && data[3] == 0) ||
+                   (data[0] == 0 && data[1] == 0 && data[2] == 0xFE && data[3] == 0xFF)))
+        return sc_err_set(err, SC_EENCODING, "UTF-32 text (BOM), not supported: save it as UTF-8");
     if (n >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF))) {
         int be = data[0] == 0xFE;
         if ((n - 2) / 2 > lim->max_text_bytes)   /* each UTF-16 unit gives >= 1 UTF-8 byte */

@@ -145,6 +145,7 @@ static void test_txt_refused(void **state)
     expect_error("o.txt", odd16, sizeof odd16, NULL, SC_EENCODING, "UTF-16");
     const unsigned char lone[] = {0xFF, 0xFE, 0x00, 0xDC, 'a', 0};
     expect_error("l.txt", lone, sizeof lone, NULL, SC_EENCODING, "surrogate");
+    expect_error("u32.txt", "\xFF\xFE\0\0a\0\0\0", 8, NULL, SC_EENCODING, "UTF-32");
     expect_error("p.png", "\x89PNG\r\n\x1A\n\0\0\0\rIHDR", 16, NULL, SC_EUNSUPPORTED, "PNG");
 
     sc_read_limits lim;
