@@ -8,7 +8,7 @@
 **             ..., u32 crc32 of bytes [0,124) at 124
 **   docs      columns of n_docs each: i64 num; u32 len; u32 title_len;
 **             i32 year; i32 date; u32 type_off; u32 source_off; u32 id_off
-**             (offsets into strings; NUL-terminated)
+**             (offsets into strings; NUL-terminated): 36 bytes a doc
 **   strings   the string blob (types and sources deduplicated)
 **   postings  per term, in key order: if df > 128, a skip table of
 **             ceil(df/128) entries {u32 last_doc, u32 end} (end: offset of
@@ -166,7 +166,7 @@ int sc_seg_open(const char *path, uint32_t no, sc_seg **out, sc_err *err)
         uint64_t so = rd64(h + 24), sl = rd64(h + 32), po = rd64(h + 40), pl = rd64(h + 48);
         uint64_t dof = rd64(h + 56), dl = rd64(h + 64), io = rd64(h + 72), nb = rd64(h + 80);
         s->total_len = rd64(h + 88);
-        uint64_t docs_end = HDR + (uint64_t)s->n_docs * 40;
+        uint64_t docs_end = HDR + (uint64_t)s->n_docs * 36;
         uint64_t lim = size - 16;
         if (docs_end > so || so + sl > po || sl > lim || po + pl + POST_PAD > dof || pl > lim ||
             dof + dl > io || dl > lim || nb > lim / 24 || io + nb * 24 > lim || so % 8 || io % 8)
