@@ -99,6 +99,7 @@ struct sc_index {
     uint64_t *mvals;           /* seg no << 32 | doc; UINT64_MAX = gone */
     size_t mcap, mn;
     int map_ready;
+    int optimize;              /* merge everything at the next commit */
 };
 
 static size_t hash64(uint64_t k)
@@ -761,12 +762,12 @@ out:
 /* Merges the smallest segments while there are too many. */
 static int maybe_merge(sc_index *ix, sc_err *err)
 {
-    while (ix->n_ws > MERGE_MAX) {
+    while (ix->n_ws > MERGE_MAX || (ix->optimize && ix->n_ws > 1)) {
         wseg **by = malloc(ix->n_ws * sizeof *by);
         if (!by) return sc_err_set(err, SC_ENOMEM, "out of memory");
         for (size_t i = 0; i < ix->n_ws; i++) by[i] = &ix->ws[i];
         qsort(by, ix->n_ws, sizeof *by, cmp_live);
-        size_t k = MERGE_WIDTH;
+        size_t k = ix->optimize ? ix->n_ws : MERGE_WIDTH;
         uint32_t no = ix->next_seg++;
         int rc = merge_segs(ix, by, k, no, err);
         if (rc) { free(by); return rc; }
@@ -952,6 +953,7 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
 {
     int rc = flush_buffer(ix, err);
     if (!rc) rc = maybe_merge(ix, err);
+    ix->optimize = 0;
     if (rc) return rc;
     /* drop segments with no live documents */
     size_t o = 0;
@@ -1012,6 +1014,8 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
     collect_garbage(ix);
     return SC_OK;
 }
+
+void sc_index_optimize(sc_index *ix) { ix->optimize = 1; }
 
 int sc_index_check(sc_index *ix, sc_err *err)
 {
