@@ -86,7 +86,7 @@ struct sc_index {
     pthread_mutex_t mu;        /* guards cur and reloads */
     sc_snapshot *cur;
     struct stat commit_st;     /* identity of the COMMIT file loaded */
-    int wrote;                 /* this process has committed */
+    int writer;                /* this process writes (guarded by mu) */
     /* commit state */
     int64_t seq;
     uint64_t gen;
@@ -865,24 +865,38 @@ void sc_index_close(sc_index *ix)
 
 int64_t sc_index_seq(sc_index *ix) { return ix->seq; }
 
+/* A process that writes never reloads: it holds the library's lock, so no
+** other process commits.  Set under the mutex before any write. */
+static void mark_writer(sc_index *ix)
+{
+    if (ix->writer) return;         /* only this thread ever sets it */
+    pthread_mutex_lock(&ix->mu);
+    ix->writer = 1;
+    pthread_mutex_unlock(&ix->mu);
+}
+
 sc_snapshot *sc_index_snapshot(sc_index *ix)
 {
     pthread_mutex_lock(&ix->mu);
-    if (!ix->wrote) {
-        /* pick up a commit made by a writer in another process */
+    if (!ix->writer) {
+        /* pick up a commit made by a writer in another process; the
+           snapshot is built on the side, the writer state is not touched */
         char path[4200];
         struct stat sb;
         snprintf(path, sizeof path, "%s/COMMIT", ix->dir);
         if (stat(path, &sb) == 0 && (sb.st_ino != ix->commit_st.st_ino || sb.st_mtim.tv_sec != ix->commit_st.st_mtim.tv_sec ||
-                                     sb.st_mtim.tv_nsec != ix->commit_st.st_mtim.tv_nsec || sb.st_size != ix->commit_st.st_size) &&
-            ix->mb.n_docs == 0) {
+                                     sb.st_mtim.tv_nsec != ix->commit_st.st_mtim.tv_nsec || sb.st_size != ix->commit_st.st_size)) {
             for (int tries = 0; tries < 20; tries++) {
-                int rc = load_commit(ix, NULL);
+                sc_index tmp;
+                memset(&tmp, 0, sizeof tmp);
+                tmp.dir = ix->dir;
+                int rc = load_commit(&tmp, NULL);
                 if (rc == SC_OK) {
-                    sc_snapshot *s = snap_from_ws(ix);
-                    if (s) { sc_snapshot_release(ix->cur); ix->cur = s; }
-                    break;
+                    sc_snapshot *s = snap_from_ws(&tmp);
+                    if (s) { sc_snapshot_release(ix->cur); ix->cur = s; ix->commit_st = tmp.commit_st; }
                 }
+                ws_free(&tmp);
+                map_clear(&tmp);
                 if (rc != SC_ENOTFOUND) break;
                 usleep(10000);
             }
@@ -918,6 +932,7 @@ static int delete_num(sc_index *ix, int64_t num, sc_err *err)
 
 int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err)
 {
+    mark_writer(ix);
     int rc = delete_num(ix, num, err);
     if (rc) return rc;
     if (doc->len > UINT32_MAX / 2) return sc_err_set(err, SC_ELIMIT, "document %lld too long to index", (long long)num);
@@ -936,12 +951,14 @@ int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err)
 
 int sc_index_delete(sc_index *ix, int64_t num, sc_err *err)
 {
+    mark_writer(ix);
     return delete_num(ix, num, err);
 }
 
 int sc_index_clear(sc_index *ix, sc_err *err)
 {
     (void)err;
+    mark_writer(ix);
     ws_free(ix);
     mb_reset(&ix->mb);
     map_clear(ix);
@@ -951,6 +968,7 @@ int sc_index_clear(sc_index *ix, sc_err *err)
 
 int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
 {
+    mark_writer(ix);
     int rc = flush_buffer(ix, err);
     if (!rc) rc = maybe_merge(ix, err);
     ix->optimize = 0;
@@ -1006,8 +1024,6 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
     sc_buf_free(&b);
     ix->gen = gen;
     ix->seq = seq;
-    ix->wrote = 1;
-    stat(path, &ix->commit_st);
     sc_snapshot *s = snap_from_ws(ix);
     if (!s) return sc_err_set(err, SC_ENOMEM, "out of memory (the commit is durable)");
     publish(ix, s);

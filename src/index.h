@@ -42,7 +42,7 @@ int sc_index_clear(sc_index *ix, sc_err *err);
 void sc_index_optimize(sc_index *ix);
 
 /* Readers.  A snapshot pins the current commit; release it when done.
-** Thread-safe.  In a process that has not committed itself (a reader beside
+** Thread-safe.  In a process that has not written itself (a reader beside
 ** another process's writer), a snapshot first picks up a newer commit.
 ** Returns NULL only when out of memory. */
 sc_snapshot *sc_index_snapshot(sc_index *ix);
