@@ -14,6 +14,8 @@
 #include "describe.h"
 
 #define POOL_MAX 16
+#define SC_STR_(x) #x
+#define SC_STR(x) SC_STR_(x)
 
 struct sc_store {
     sqlite3 *db;                 /* the writer's connection */
@@ -194,14 +196,24 @@ static int64_t lookup_num(sqlite3 *db, const char *sql, const char *arg)
 
 static int64_t band_key(uint64_t h, int b) { return ((int64_t)b << 16) | (int64_t)((h >> (16 * b)) & 0xFFFF); }
 
+/* A simhash over a few dozen characters says little: short texts (poems,
+** notices) would collide by chance, and their buckets would grow with the
+** library.  They are compared by exact hash only. */
+#define NEAR_DUP_MIN_CHARS 200
+
+/* Candidates looked at per band: a bucket larger than this is crowded by
+** chance collisions, and scanning it would make ingest quadratic. */
+#define NEAR_DUP_BUCKET 64
+
 /* Finds a stored doc whose simhash is within SC_NEAR_DUP_BITS of h and whose
 ** length is comparable (a short notice and a long report can collide). */
 static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
 {
     sqlite3_stmt *st;
     int64_t found = -1;
+    if (chars < NEAR_DUP_MIN_CHARS) return -1;
     const char *sql = "SELECT d.num, d.simhash, d.chars FROM simhash_bands b JOIN docs d ON d.num = b.num"
-                      " WHERE b.band = ?1";
+                      " WHERE b.band = ?1 LIMIT " SC_STR(NEAR_DUP_BUCKET);
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     for (int b = 0; b < 4 && found < 0; b++) {
         sqlite3_bind_int64(st, 1, band_key(h, b));
@@ -220,8 +232,9 @@ static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
     return found;
 }
 
-static int add_bands(sc_store *s, int64_t num, uint64_t h)
+static int add_bands(sc_store *s, int64_t num, uint64_t h, size_t chars)
 {
+    if (chars < NEAR_DUP_MIN_CHARS) return SC_OK;
     for (int b = 0; b < 4; b++)
         if (exec_num(s->db, "INSERT INTO simhash_bands(band, num) VALUES(?1, ?2)", band_key(h, b), num))
             return SC_EDB;
@@ -305,7 +318,7 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
     free(outline);
     if (rc) return rc;
     *num_out = sqlite3_last_insert_rowid(s->db);
-    if (add_bands(s, *num_out, d->simhash) || log_change(s, *num_out, SC_CHANGE_ADD))
+    if (add_bands(s, *num_out, d->simhash, d->chars) || log_change(s, *num_out, SC_CHANGE_ADD))
         return db_err(err, s->db, "insert");
     return SC_OK;
 }
