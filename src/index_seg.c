@@ -11,8 +11,8 @@
 **             (offsets into strings; NUL-terminated): 36 bytes a doc
 **   strings   the string blob (types and sources deduplicated)
 **   postings  per term, in key order.  A list of df <= 3 documents is
-**             varints: per doc gap (first from 0), tf-1, [position gaps,
-**             first absolute].  Longer lists: if df > 128, a skip table of
+**             one bit stream: per doc its number in ceil(log2(n_docs))
+**             bits, tf-1 in unary, [positions in ceil(log2(len)) bits].  Longer lists: if df > 128, a skip table of
 **             ceil(df/128) entries {u32 last_doc, u32 end} (end: offset of
 **             the block's end from the first block); then the blocks.  A
 **             block of n <= 128 docs: doc gaps (the first from the
@@ -444,35 +444,33 @@ void sc_postit_free(sc_postit *it)
     it->pos_cap = 0;
 }
 
-/* A short list: per doc varint gap, varint tf-1, [varint position gaps]. */
+/* A short list, one bit stream: per doc its number in pos_width(n_docs)
+** bits, tf-1 in unary (Rice, k = 0), [each position in pos_width(len)]. */
 static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint32_t n)
 {
-    uint32_t doc = 0, np = 0;
+    uint32_t np = 0, wd = pos_width(it->n_docs);
+    uint64_t bit = 0, limit = (uint64_t)(end - p) * 8;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t gap, tf1;
-        if (!(p = sc_get_varint(p, end, &gap)) || !(p = sc_get_varint(p, end, &tf1))) return -1;
-        doc = i ? doc + gap : gap;
+        uint32_t doc, tf1;
+        if (fixed_read(p, &bit, limit, wd, &doc) || rice_read(p, &bit, limit, 0, &tf1)) return -1;
+        if (doc >= it->n_docs || (i && doc <= it->docs[i - 1])) return -1;
         it->docs[i] = doc;
         it->tfs[i] = tf1 + 1;
         it->poff[i] = np;
         if (!it->positional) continue;
-        if ((uint64_t)tf1 + 1 > (uint64_t)(end - p)) return -1;     /* >= 1 byte a position */
+        uint32_t wp = pos_width(it->lens[doc]);
+        if ((uint64_t)(tf1 + 1) * wp > limit - bit) return -1;
         if (np + tf1 + 1 + 16 > it->pos_cap) {
-            size_t cap = (np + tf1 + 1) * 2 + 64;
+            size_t cap = ((size_t)np + tf1 + 1) * 2 + 64;
             uint32_t *ps = realloc(it->pos, cap * sizeof *ps);
             if (!ps) return -1;
             it->pos = ps;
             it->pos_cap = cap;
         }
-        uint32_t pos = 0;
-        for (uint32_t j = 0; j <= tf1; j++) {
-            uint32_t g;
-            if (!(p = sc_get_varint(p, end, &g))) return -1;
-            pos = j ? pos + g : g;
-            it->pos[np++] = pos;
-        }
+        for (uint32_t j = 0; j <= tf1; j++)
+            if (fixed_read(p, &bit, limit, wp, &it->pos[np++])) return -1;
     }
-    if (p != end) return -1;
+    if ((bit + 7) / 8 != limit / 8) return -1;
     it->poff[n] = np;
     it->pos_ready = it->positional;
     it->n = n;
@@ -746,19 +744,24 @@ int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t 
     sc_buf_reset(out);
     sc_buf_reset(skip);
     if (n <= SMALL_DF) {
-        uint8_t *o;
         size_t np = 0;
         for (uint32_t i = 0; i < n; i++) np += tfs[i];
-        if (!sc_buf_reserve(out, (n * 2 + np) * 5 + 8)) return sc_err_set(err, SC_ENOMEM, "out of memory");
-        o = (uint8_t *)out->data;
+        if (!sc_buf_reserve(out, (n * 2 + np) * 8 + 16)) return sc_err_set(err, SC_ENOMEM, "out of memory");
+        bitw bw = {(uint8_t *)out->data, 0, 0};
+        uint32_t wd = pos_width(w->n_docs);
         size_t pi = 0;
         for (uint32_t i = 0; i < n; i++) {
-            o = sc_put_varint(o, i ? docs[i] - docs[i - 1] : docs[i]);
-            o = sc_put_varint(o, tfs[i] - 1);
-            for (uint32_t j = 0; positional && j < tfs[i]; j++, pi++)
-                o = sc_put_varint(o, j ? pos[pi] - pos[pi - 1] : pos[pi]);
+            if (docs[i] >= w->n_docs) return sc_err_set(err, SC_EINTERNAL, "document beyond the segment");
+            bw_put(&bw, docs[i], wd);
+            rice_write(&bw, 0, tfs[i] - 1);
+            uint32_t wp = pos_width(w->lens[docs[i]]);
+            for (uint32_t j = 0; positional && j < tfs[i]; j++, pi++) {
+                if (wp < 32 && pos[pi] >> wp) return sc_err_set(err, SC_EINTERNAL, "position beyond document length");
+                bw_put(&bw, pos[pi], wp);
+            }
         }
-        out->len = (size_t)(o - (uint8_t *)out->data);
+        if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
+        out->len = (size_t)(bw.o - (uint8_t *)out->data);
         return write_term(w, key, n, skip, out, err);
     }
     uint32_t tf1[SC_BLOCK], gaps_pos_cap = 0;
