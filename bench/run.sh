@@ -18,13 +18,16 @@
 #      --library (300 random queries incl. quoted phrases + writers' + the
 #      benchmark's queries, against a brute-force scan) -> exact.log
 #   6. bench/compare.py prints the table (also written to table.md)
-# Env: SUCAI (binary), PEERS="a b" (subset), SKIP_PEERS=1, SKIP_EXACT=1.
+# Env: SUCAI (binary), PEERS="a b" (subset), SKIP_PEERS=1, SKIP_EXACT=1,
+# REUSE_SUCAI=1 (keep an earlier run's sucai library and ingest time).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
 mode=full; [ "${1:-}" = --sample ] && mode=sample
 bench/prepare.sh || exit 1
 if [ $mode = full ]; then corpus=bench/out/corpus.jsonl; out=bench/out/full
-else corpus=bench/out/sample.jsonl; out=bench/out/sample; fi
+  inputs=(reports laws news poetry debian); inputs=("${inputs[@]/#/$root/bench/out/parts/}")
+  inputs=("${inputs[@]/%/.jsonl}")      # the same docs in files under 256 MiB
+else corpus=bench/out/sample.jsonl; out=bench/out/sample; inputs=("$root/$corpus"); fi
 mkdir -p "$out"; out=$(realpath "$out"); corpus=$(realpath "$corpus")
 qf=$out/queries.txt
 /usr/bin/python3 bench/make_queries.py "$corpus" "$qf" || exit 1
@@ -37,14 +40,19 @@ if [ -z "$sucai" ]; then
   ninja -C build-bench sucai >/dev/null || { echo "run.sh: build failed" >&2; exit 1; }
   sucai=$root/build-bench/sucai
 fi
-sd=$out/sucai; rm -rf "$sd"; mkdir -p "$sd"; lib=$sd/library
-echo "run.sh: sucai ingest $(date -u +%T)"
-t0=$(date +%s.%N)
-"$sucai" --library "$lib" ingest --json "$corpus" >"$sd/ingest.out" 2>"$sd/ingest.err"
-rc=$?; t1=$(date +%s.%N)
-[ $rc -ne 0 ] && echo "run.sh: sucai ingest exit $rc (see $sd/ingest.err)" >&2
-printf '%s\t%s\t%s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" \
-  "$(du -sB1 "$lib/index" | cut -f1)" "$(cat "$lib"/library.db* | wc -c)" >"$sd/build.tsv"
+sd=$out/sucai; lib=$sd/library
+if [ "${REUSE_SUCAI:-0}" = 1 ] && [ -s "$sd/build.tsv" ] && [ -d "$lib/index" ]; then
+  echo "run.sh: REUSE_SUCAI=1: keeping $lib and its ingest time"
+else
+  rm -rf "$sd"; mkdir -p "$sd"
+  echo "run.sh: sucai ingest $(date -u +%T)"
+  t0=$(date +%s.%N)
+  "$sucai" --library "$lib" ingest --json "${inputs[@]}" >"$sd/ingest.out" 2>"$sd/ingest.err"
+  rc=$?; t1=$(date +%s.%N)
+  [ $rc -ne 0 ] && echo "run.sh: sucai ingest exit $rc (see $sd/ingest.err)" >&2
+  printf '%s\t%s\t%s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" \
+    "$(du -sB1 "$lib/index" | cut -f1)" "$(cat "$lib"/library.db* | wc -c)" >"$sd/build.tsv"
+fi
 echo "run.sh: sucai search --batch $(date -u +%T)"
 cat "$qf" "$qf" >"$sd/queries2.txt"
 t0=$(date +%s.%N)
@@ -56,7 +64,7 @@ awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f\n", b-a}' >"$sd/batch_wall_s"
 # --- peers ---------------------------------------------------------------
 if [ "${SKIP_PEERS:-0}" != 1 ]; then
   # a peer's earlier result is only reused for the same corpus and queries
-  key=$(cat "$corpus.stamp" 2>/dev/null; stat -c '%s %Y' "$corpus"; md5sum <"$qf")
+  key=$(stat -c %s "$corpus"; md5sum <"$qf")
   if [ "$(cat "$out/peers/key" 2>/dev/null)" != "$key" ]; then rm -rf "$out/peers"; fi
   mkdir -p "$out/peers"; printf '%s' "$key" >"$out/peers/key"
   bench/peers.sh "$corpus" "$qf" "$out/peers" ${PEERS:-}
