@@ -306,8 +306,25 @@ class Sampler:
         return None
 
 
+def _around_space(sm):
+    """A quoted phrase of 3..12 chars that holds whitespace (the space-run
+    rule), or None."""
+    for _ in range(50):
+        d = sm.doc()
+        ks = [k for k in range(len(d[2])) if d[2][k] in WHITESPACE][:200]
+        if not ks:
+            continue
+        k = sm.rng.choice(ks)
+        a, b = max(0, k - sm.rng.randint(1, 6)), k + sm.rng.randint(2, 6)
+        s = d[2][a:b]
+        if _ok(s, False) and len(s.strip()) == len(s):
+            return quote(s)
+    return None
+
+
 def gen_queries(docs, n, seed=20261124, peer_safe=True):
-    """n queries: 60% single phrases (length 1..12, uniform), 15% ANDs of
+    """n queries: (not peer_safe: 5% quoted phrases around whitespace)
+    60% single phrases (length 1..12, uniform), 15% ANDs of
     two phrases from one document, 13% ORs of 2-3 phrases from different
     documents, 12% NOTs (a phrase, minus a phrase of the same or another
     document).  Deterministic for a given corpus, n and seed."""
@@ -316,7 +333,9 @@ def gen_queries(docs, n, seed=20261124, peer_safe=True):
     out, seen = [], set()
     while len(out) < n:
         r = rng.random()
-        if r < 0.60:
+        if not peer_safe and r < 0.05:
+            q = _around_space(sm)
+        elif r < 0.60:
             s = sm.substring(rng.randint(1, 12), peer_safe)
             q = s and quote(s)
         elif r < 0.75:

@@ -161,6 +161,9 @@ def main():
 
     queries = exact.gen_queries(src, a.n, a.seed, peer_safe=False)
     queries += exact.writer_queries(os.path.join(ROOT, 'bench', 'queries_writer.txt'), peer_safe=False)
+    # the normalisation rules, each probed directly (truths from the spec)
+    queries += ['國務院', 'ＧＤＰ', 'gdp|Gdp', '"linux  KERNEL"', '臺灣|台湾', '發展 -发展',
+                '"，"', '年', 'a', '1', '"of the"']
     if a.queries:
         with open(a.queries, encoding='utf-8') as f:
             queries += [ln.strip() for ln in f if ln.strip() and not ln.startswith('#')]
