@@ -32,7 +32,6 @@ import bisect
 import ctypes
 import ctypes.util
 import json
-import os
 import random
 import re
 import shutil
