@@ -141,6 +141,12 @@ def main():
     db = engines['sucai'].get('db')
     print('\nsucai library.db (documents, metadata; not counted as index): %s MB'
           % fmt(db / 1e6 if db else None, 0))
+    try:
+        with open(os.path.join(sd, 'batch_rss_kb')) as f:
+            rss = int(f.read().split()[-1])
+        print('sucai search --batch peak RSS (mmap\'d index pages included): %.0f MB' % (rss * 1024 / 1e6))
+    except (OSError, ValueError, IndexError):
+        pass
     ex = os.path.join(run, 'exact.log')
     if os.path.exists(ex):
         with open(ex, encoding='utf-8') as f:

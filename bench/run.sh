@@ -10,7 +10,8 @@
 #      of the JSONL, timed -> sucai/build.tsv; index = du of library/index,
 #      library.db reported separately
 #   3. sucai search --batch over the query file twice in one process
-#      (second pass measured; took_ms per query, count + top 10 + snippets)
+#      (second pass measured; took_ms per query, count + top 10 + snippets;
+#      peak RSS of that process -> sucai/batch_rss_kb)
 #   4. the peers (bench/peers.sh: SQLite FTS5 trigram, Groonga, Xapian,
 #      Lucene, ripgrep), each indexed and queried with TOPK=10 SNIPPET=1;
 #      a peer already measured on the same corpus and queries is kept
@@ -59,7 +60,8 @@ fi
 echo "run.sh: sucai search --batch $(date -u +%T)"
 cat "$qf" "$qf" >"$sd/queries2.txt"
 t0=$(date +%s.%N)
-"$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.out" 2>"$sd/batch.err" \
+/usr/bin/time -f %M -o "$sd/batch_rss_kb" \
+  "$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.out" 2>"$sd/batch.err" \
   || echo "run.sh: sucai search --batch failed (see $sd/batch.err)" >&2
 t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f\n", b-a}' >"$sd/batch_wall_s"
