@@ -9,8 +9,9 @@ build=(build-essential pkg-config meson ninja-build
        libzstd-dev zlib1g-dev libstreamvbyte-dev libjansson-dev libsodium-dev
        libgsf-1-dev libmicrohttpd-dev libcmocka-dev)
 test=(clang llvm python3 zstd sqlite3 curl libreoffice-writer-nogui poppler-utils
-      chromium fonts-noto-cjk)
-bench=(wrk ripgrep)
+      chromium fonts-noto-cjk opencc)
+bench=(wrk ripgrep opencc groonga-bin libxapian30 libxapian-dev xapian-tools python3-xapian
+       liblucene8-java openjdk-17-jdk-headless)
 
 want=()
 groups=("$@")
