@@ -280,6 +280,14 @@ int sc_read_path(const char *path, const sc_read_limits *lim, sc_read_cb cb, voi
 {
     sc_read_limits def;
     if (!lim) { sc_read_limits_default(&def); lim = &def; }
+    /* A bulk import is one document a line, each checked on its own: the
+    ** whole-file cap is that of a stream, as for .jsonl.zst. */
+    sc_read_limits bulk;
+    if (ends_with(path, ".jsonl")) {
+        bulk = *lim;
+        bulk.max_file_bytes = lim->max_stream_bytes;
+        lim = &bulk;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) return sc_err_set(err, SC_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
