@@ -538,8 +538,18 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
     if (it->doc >= target) return it->doc;
     if (it->docs[it->n - 1] < target) {
         uint32_t b = it->blk + 1;
-        if (it->skip)
-            while (b < it->nblocks && rd32(it->skip + 8 * b) < target) b++;
+        if (it->skip && b < it->nblocks && rd32(it->skip + 8 * b) < target) {
+            /* gallop, then binary search the skip table: the first block
+               whose last doc reaches target */
+            uint32_t lo = b, step = 1, hi = b + 1;
+            while (hi < it->nblocks && rd32(it->skip + 8 * hi) < target) { lo = hi; step *= 2; hi = lo + step; }
+            if (hi > it->nblocks) hi = it->nblocks;
+            while (hi - lo > 1) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (rd32(it->skip + 8 * mid) < target) lo = mid; else hi = mid;
+            }
+            b = hi;
+        }
         if (b >= it->nblocks || !load_block(it, b)) return it->doc = SC_DOC_END;
     }
     while (it->i < it->n && it->docs[it->i] < target) it->i++;

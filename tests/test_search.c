@@ -494,6 +494,33 @@ static void test_title_apart(void **state)
     sc_index_close(ix);
 }
 
+/* ---- a reader beside a writer (another process) sees each new commit ---- */
+
+static void test_reader_reload(void **state)
+{
+    (void)state;
+    sc_index *w, *r;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &w, &e), SC_OK);
+    assert_int_equal(sc_index_open(dir, &r, &e), SC_OK);
+    for (int c = 0; c < 12; c++) {
+        char text[100];
+        snprintf(text, sizeof text, "标题\n重新加载测试%d", c);
+        sc_doc d = {0};
+        d.id = (char *)"r";
+        d.text = text;
+        d.len = strlen(text);
+        assert_int_equal(sc_index_add(w, c, &d, &e), SC_OK);
+        assert_int_equal(sc_index_commit(w, c + 1, &e), SC_OK);
+        assert_int_equal(count(r, "重新加载"), c + 1);
+    }
+    assert_int_equal(sc_index_delete(w, 3, &e), SC_OK);
+    assert_int_equal(sc_index_commit(w, 13, &e), SC_OK);
+    assert_int_equal(count(r, "重新加载"), 11);
+    sc_index_close(r);
+    sc_index_close(w);
+}
+
 /* ---- damage: check finds it, searches do not crash ------------------------ */
 
 static void test_damage(void **state)
@@ -628,6 +655,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_title_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_reload, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
