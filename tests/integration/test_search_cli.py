@@ -31,16 +31,19 @@ def fail(msg):
     print("FAIL:", msg)
 
 
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import exact  # noqa: E402  (the spec's normalisation, written apart from the C code)
+
+_NORM = None
+
+
 def norm(s):
-    out = []
-    for ch in s:
-        o = ord(ch)
-        if 0xFF01 <= o <= 0xFF5E:
-            ch = chr(o - 0xFEE0)
-        elif ch in "\u3000\t\r\u00a0" or (ch.isspace() and ch != "\n"):
-            ch = " "
-        out.append(ch.lower() if ch.isascii() else ch)
-    return re.sub(" +", " ", "".join(out))
+    """Full-width -> ASCII, lower case, traditional -> simplified (OpenCC,
+    char by char), whitespace runs -> one space; line breaks stay."""
+    global _NORM
+    if _NORM is None:
+        _NORM = exact.Normaliser()
+    return "\n".join(_NORM.lines(s))
 
 
 def run(lib, *args, stdin=None):
