@@ -61,7 +61,7 @@ static void on_result(void *ctx, const sc_ingest_result *r)
         json_object_set_new(o, "error", r->error ? json_string(r->error) : json_null());
         print_json(o);
     } else if (r->error) {
-        printf("error      %s: %s\n", r->file, r->error);
+        printf("error      %s\n", r->error);   /* the message names the file */
     } else {
         printf("%-10s %-14s %s  %s\n", r->status, r->id ? r->id : "-", r->file, r->title ? r->title : "");
     }
