@@ -60,6 +60,7 @@ void sc_users_policy_defaults(sc_users_policy *p)
     p->quota[SC_TIER_SVIP] = -1;
     p->quota[SC_TIER_ADMIN] = -1;
     p->lock_after = 5;
+    p->lock_after_addr = 20;
     p->lock_seconds = 900;
     p->session_days = 30;
 }
@@ -314,10 +315,11 @@ static int64_t locked_for(sc_users *u, const char *key, int64_t now)
     return left;
 }
 
-/* Records a failure: after lock_after failures each further one locks the
+/* Records a failure: after threshold failures each further one locks the
 ** key for lock_seconds * 2^(failures - lock_after), at most a day.  Counts
-** older than a day start again. Locked. */
-static void record_failure(sc_users *u, const char *key, int64_t now)
+** older than a day start again.  threshold: lock_after or lock_after_addr.
+** Locked. */
+static void record_failure(sc_users *u, const char *key, int threshold, int64_t now)
 {
     sqlite3_stmt *st = NULL;
     int64_t count = 0, last = 0;
@@ -333,8 +335,8 @@ static void record_failure(sc_users *u, const char *key, int64_t now)
     if (now - last > 86400) count = 0;
     count++;
     int64_t until = 0;
-    if (count >= u->policy.lock_after) {
-        int64_t shift = count - u->policy.lock_after;
+    if (count >= threshold) {
+        int64_t shift = count - threshold;
         int64_t secs = u->policy.lock_seconds;
         while (shift-- > 0 && secs < 86400) secs *= 2;
         if (secs > 86400) secs = 86400;
@@ -403,8 +405,8 @@ int sc_users_login(sc_users *u, const char *name, const char *password, const ch
     pthread_mutex_lock(&u->lock);
     int rc = SC_OK;
     if (!ok) {
-        if (valid_name) record_failure(u, ukey, now);
-        record_failure(u, akey, now);
+        if (valid_name) record_failure(u, ukey, u->policy.lock_after, now);
+        record_failure(u, akey, u->policy.lock_after_addr, now);
         rc = sc_err_set(err, SC_EPERM, "wrong name or password");
         goto out;
     }

@@ -38,7 +38,8 @@ typedef struct sc_user {
 
 typedef struct sc_users_policy {
     int quota[SC_TIER_COUNT];  /* downloads per UTC day; -1 = unlimited */
-    int lock_after;            /* failures before a lock (5) */
+    int lock_after;            /* failures of one account before a lock (5) */
+    int lock_after_addr;       /* failures from one address before a lock (20: offices share one) */
     int lock_seconds;          /* first lock (900), doubling after, max 1 day */
     int session_days;          /* session lifetime (30) */
 } sc_users_policy;
