@@ -27,9 +27,15 @@ typedef struct sc_read_limits {
     size_t max_entry_bytes;    /* one uncompressed zip entry (default 64 MiB) */
     unsigned max_ratio;        /* uncompressed/compressed for zip entries (default 200) */
     unsigned max_xml_depth;    /* element nesting in docx (default 256) */
+    size_t max_stream_bytes;   /* all the bytes a .zst/.gz decompresses to (default 16 GiB);
+                               ** streamed line by line, so this bounds time, not memory */
 } sc_read_limits;
 
 void sc_read_limits_default(sc_read_limits *l);
+
+/* Why a readers' message can be trusted to name the file: sc_read_path and
+** sc_read_mem prefix every error (and every JSONL line error) with the path
+** or name, so the single-format entry points below report the problem only. */
 
 /* Called once per document found.  raw is owned by the reader and valid
 ** only during the call.  For JSONL, a line that cannot be read is reported
