@@ -37,6 +37,13 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err);
 /* Drops every segment (for a rebuild); takes effect at the next commit. */
 int sc_index_clear(sc_index *ix, sc_err *err);
 
+/* Readers.  A snapshot pins the current commit; release it when done.
+** Thread-safe.  In a process that has not committed itself (a reader beside
+** another process's writer), a snapshot first picks up a newer commit.
+** Returns NULL only when out of memory. */
+sc_snapshot *sc_index_snapshot(sc_index *ix);
+void sc_snapshot_release(sc_snapshot *s);
+
 /* Verifies every segment of the current commit (checksums, ordering). */
 int sc_index_check(sc_index *ix, sc_err *err);
 

@@ -1,20 +1,556 @@
-/* search.c — STUB: finds nothing. Replaced by the search engine work. */
+/*
+** search.c — query evaluation over a snapshot (search.h).
+**
+** Per segment, every phrase becomes a matcher over posting iterators:
+**   1 character   the unigram list (tf), plus the title-unigram list for the
+**                 title boost;
+**   2 characters  the bigram list (tf; positions only for title counts);
+**   3 or more     bigrams at offsets 0, 2, 4, ... and n-2 that cover the
+**                 phrase; the rarest leads, the others advance() to it over
+**                 their skip tables, and a document matches when positions
+**                 p, p+2, ... line up.  Text is never rescanned.
+** A clause (alternatives joined by '|') is a union of matchers; the query is
+** driven by its cheapest positive clause made only of phrases; the other
+** clauses, the NOT clauses and field filters are checked on each candidate
+** by advancing to it.  Counting is exact: every candidate is decided.
+** Each match is scored (rank.c); a heap keeps the top offset+limit, or all
+** matches are kept when every id is wanted.  Snippets are made for the
+** returned hits only (snippet.c), from the store, paid part per caller.
+*/
 #include "search.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "index_snap.h"
+#include "query.h"
+#include "rank.h"
+#include "snippet.h"
+
+#define MAX_LIMIT 1000
+#define MAX_OFFSET 100000
+
+/* ---- phrase matcher -------------------------------------------------------- */
+
+typedef struct pmatch {
+    const sc_qalt *alt;
+    const sc_seg *seg;
+    int title_only, need_stats, dead, started;
+    sc_postit *its;            /* k iterators */
+    uint32_t *offs;
+    size_t k, lead;
+    sc_postit tit;             /* 1 char: title-unigram list */
+    int has_tit;
+    uint32_t doc, tf, tf_title;
+} pmatch;
+
+static int phrase_has_nl(const sc_qalt *a)
+{
+    for (size_t i = 0; i < a->n; i++) if (a->cps[i] == '\n') return 1;
+    return 0;
+}
+
+/* Bigram offsets covering a phrase of n >= 2 characters; returns count. */
+static size_t cover(size_t n, uint32_t *offs)
+{
+    size_t k = 0;
+    for (size_t o = 0; o + 2 <= n; o += 2) offs[k++] = (uint32_t)o;
+    if (offs[k - 1] != n - 2) offs[k++] = (uint32_t)(n - 2);
+    return k;
+}
+
+static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats)
+{
+    memset(pm, 0, sizeof *pm);
+    pm->alt = a;
+    pm->seg = seg;
+    pm->title_only = a->kind == SC_Q_TITLE;
+    pm->need_stats = need_stats;
+    if (!a->n || phrase_has_nl(a)) { pm->dead = 1; return SC_OK; }
+    size_t cap = a->n == 1 ? 1 : a->n / 2 + 2;
+    pm->its = calloc(cap, sizeof *pm->its);
+    pm->offs = calloc(cap, sizeof *pm->offs);
+    if (!pm->its || !pm->offs) return SC_ENOMEM;
+    sc_term t;
+    if (a->n == 1) {
+        pm->k = 1;
+        uint64_t key = pm->title_only ? SC_KEY_TUNI(a->cps[0]) : SC_KEY_UNI(a->cps[0]);
+        if (!sc_seg_term(seg, key, &t)) { pm->dead = 1; return SC_OK; }
+        sc_postit_init(&pm->its[0], &t);
+        if (!pm->title_only && need_stats && sc_seg_term(seg, SC_KEY_TUNI(a->cps[0]), &t)) {
+            sc_postit_init(&pm->tit, &t);
+            pm->has_tit = 1;
+        }
+        return SC_OK;
+    }
+    pm->k = cover(a->n, pm->offs);
+    for (size_t i = 0; i < pm->k; i++) {
+        uint32_t o = pm->offs[i];
+        if (!sc_seg_term(seg, SC_KEY_BI(a->cps[o], a->cps[o + 1]), &t)) { pm->dead = 1; return SC_OK; }
+        sc_postit_init(&pm->its[i], &t);
+        if (pm->its[i].df < pm->its[pm->lead].df) pm->lead = i;
+    }
+    return SC_OK;
+}
+
+static void pm_free(pmatch *pm)
+{
+    for (size_t i = 0; pm->its && i < pm->k; i++) sc_postit_free(&pm->its[i]);
+    sc_postit_free(&pm->tit);
+    free(pm->its);
+    free(pm->offs);
+}
+
+static uint64_t pm_cost(const pmatch *pm) { return pm->dead ? 0 : pm->its[pm->lead].df; }
+
+/* Counts occurrences of the phrase in the current doc of every iterator
+** (all on the same doc); *tft gets those inside the title. */
+static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
+{
+    size_t k = pm->k, n = pm->alt->n;
+    const uint32_t *ps[130];
+    uint32_t np[130], at[130];
+    for (size_t i = 0; i < k; i++) {
+        ps[i] = sc_postit_positions(&pm->its[i], &np[i]);
+        if (!ps[i]) return 0;
+        at[i] = 0;
+    }
+    uint32_t tf = 0;
+    *tft = 0;
+    uint32_t lo = pm->offs[pm->lead];
+    for (uint32_t j = 0; j < np[pm->lead]; j++) {
+        if (ps[pm->lead][j] < lo) continue;
+        uint32_t s = ps[pm->lead][j] - lo;
+        size_t i;
+        for (i = 0; i < k; i++) {
+            if (i == pm->lead) continue;
+            uint32_t want = s + pm->offs[i];
+            while (at[i] < np[i] && ps[i][at[i]] < want) at[i]++;
+            if (at[i] >= np[i]) return tf;      /* no later start can match */
+            if (ps[i][at[i]] != want) break;
+        }
+        if (i == k) {
+            tf++;
+            if (s + n <= title_len) (*tft)++;
+        }
+    }
+    return tf;
+}
+
+/* The first matching doc >= target (SC_DOC_END if none), with tf. */
+static uint32_t pm_next(pmatch *pm, uint32_t target)
+{
+    if (pm->dead) return SC_DOC_END;
+    if (pm->started && pm->doc >= target) return pm->doc;
+    pm->started = 1;
+    const sc_seg *seg = pm->seg;
+    for (;;) {
+        sc_postit *lead = &pm->its[pm->lead];
+        uint32_t d = sc_postit_advance(lead, target);
+        if (d == SC_DOC_END || d >= seg->n_docs) return pm->doc = SC_DOC_END;
+        if (pm->alt->n == 1) {
+            pm->tf = sc_postit_tf(lead);
+            pm->tf_title = pm->title_only ? pm->tf : 0;
+            if (pm->has_tit && sc_postit_advance(&pm->tit, d) == d) pm->tf_title = sc_postit_tf(&pm->tit);
+            return pm->doc = d;
+        }
+        int all = 1;
+        for (size_t i = 0; i < pm->k; i++) {
+            if (i == pm->lead) continue;
+            uint32_t o = sc_postit_advance(&pm->its[i], d);
+            if (o == SC_DOC_END) return pm->doc = SC_DOC_END;
+            if (o > d) { target = o; all = 0; break; }
+        }
+        if (!all) continue;
+        uint32_t tft = 0, tf;
+        if (pm->k == 1 && !pm->title_only && !pm->need_stats) {
+            tf = sc_postit_tf(lead);
+        } else {
+            tf = verify(pm, seg->title_len[d], &tft);
+            if (pm->title_only) tf = tft;
+        }
+        if (!tf) { target = d + 1; continue; }
+        pm->tf = tf;
+        pm->tf_title = tft;
+        return pm->doc = d;
+    }
+}
+
+/* ---- clauses ------------------------------------------------------------- */
+
+typedef struct cl_ev {
+    const sc_qclause *c;
+    pmatch *pm;                /* per alt (unused for filters) */
+    int all_phrase;
+} cl_ev;
+
+static int is_phrase(const sc_qalt *a) { return a->kind == SC_Q_PHRASE || a->kind == SC_Q_TITLE; }
+
+static int filter_ok(const sc_qalt *a, const sc_seg *s, uint32_t d)
+{
+    switch (a->kind) {
+    case SC_Q_TYPE: return !strcmp(sc_seg_str(s, s->type_off[d]), a->str);
+    case SC_Q_YEAR: return s->year[d] >= a->y0 && s->year[d] <= a->y1;
+    case SC_Q_SOURCE: return strstr(sc_seg_str(s, s->source_off[d]), a->str) != NULL;
+    default: return 0;
+    }
+}
+
+static uint32_t cl_next(cl_ev *c, uint32_t target)
+{
+    uint32_t best = SC_DOC_END;
+    for (size_t i = 0; i < c->c->n; i++) {
+        uint32_t d = pm_next(&c->pm[i], target);
+        if (d < best) best = d;
+    }
+    return best;
+}
+
+/* Does doc match the clause?  all: advance every alternative (for scores). */
+static int cl_has(cl_ev *c, const sc_seg *s, uint32_t d, int all)
+{
+    int hit = 0;
+    for (size_t i = 0; i < c->c->n; i++) {
+        const sc_qalt *a = &c->c->alts[i];
+        if (is_phrase(a)) hit |= pm_next(&c->pm[i], d) == d;
+        else hit |= filter_ok(a, s, d);
+        if (hit && !all) return 1;
+    }
+    return hit;
+}
+
+/* ---- candidates and ranking ---------------------------------------------- */
+
+typedef struct cand {
+    double score;
+    int32_t date;
+    uint32_t view, doc;
+    int64_t num;
+} cand;
+
+
+/* < 0 when a ranks before b. */
+static int rank_cmp(const cand *a, const cand *b, int sort)
+{
+    if (sort == SC_SORT_DATE && a->date != b->date) return a->date > b->date ? -1 : 1;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    if (a->date != b->date) return a->date > b->date ? -1 : 1;
+    return a->num > b->num ? -1 : a->num < b->num;
+}
+static int cmp_rel(const void *a, const void *b) { return rank_cmp(a, b, SC_SORT_RELEVANCE); }
+static int cmp_date(const void *a, const void *b) { return rank_cmp(a, b, SC_SORT_DATE); }
+
+typedef struct collector {
+    cand *v;
+    size_t n, cap, keep;       /* keep: heap size limit, or 0 = keep all */
+    int sort;
+    int oom;
+} collector;
+
+/* Heap with the worst-ranked candidate at the root. */
+static void heap_down(collector *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < c->n && rank_cmp(&c->v[l], &c->v[w], c->sort) > 0) w = l;
+        if (r < c->n && rank_cmp(&c->v[r], &c->v[w], c->sort) > 0) w = r;
+        if (w == i) return;
+        cand t = c->v[i]; c->v[i] = c->v[w]; c->v[w] = t;
+        i = w;
+    }
+}
+
+static void collect(collector *c, const cand *x)
+{
+    if (c->keep && c->n == c->keep) {
+        if (rank_cmp(x, &c->v[0], c->sort) >= 0) return;
+        c->v[0] = *x;
+        heap_down(c, 0);
+        return;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        cand *v = realloc(c->v, cap * sizeof *v);
+        if (!v) { c->oom = 1; return; }
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = *x;
+    if (c->keep) {                       /* sift up */
+        size_t i = c->n - 1;
+        while (i && rank_cmp(&c->v[i], &c->v[(i - 1) / 2], c->sort) > 0) {
+            cand t = c->v[i]; c->v[i] = c->v[(i - 1) / 2]; c->v[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+    }
+}
+
+/* ---- the search ------------------------------------------------------------ */
+
+typedef struct qctx {
+    const sc_query *q;
+    const sc_search_opts *o;
+    const sc_snapshot *snap;
+    double *idf;               /* per alt, flattened */
+    size_t n_alts;
+    uint64_t total;
+    collector col;
+    int scoring;
+} qctx;
+
+/* Documents holding the phrase (approximate for >= 3 chars: its rarest
+** covering bigram), summed over the snapshot. */
+static double phrase_df(const sc_snapshot *s, const sc_qalt *a)
+{
+    if (!a->n) return 0;
+    uint32_t offs[SC_Q_MAX_PHRASE];
+    size_t k = 1;
+    if (a->n > 1) k = cover(a->n, offs);
+    double best = -1;
+    for (size_t i = 0; i < k; i++) {
+        double df = 0;
+        for (size_t v = 0; v < s->n; v++) {
+            sc_term t;
+            uint64_t key = a->n == 1 ? (a->kind == SC_Q_TITLE ? SC_KEY_TUNI(a->cps[0]) : SC_KEY_UNI(a->cps[0]))
+                                     : SC_KEY_BI(a->cps[offs[i]], a->cps[offs[i] + 1]);
+            if (sc_seg_term(s->v[v].seg, key, &t)) df += t.df;
+        }
+        if (best < 0 || df < best) best = df;
+    }
+    return best < 0 ? 0 : best;
+}
+
+static int run_view(qctx *x, uint32_t vi, sc_err *err)
+{
+    const sc_sview *v = &x->snap->v[vi];
+    const sc_seg *s = v->seg;
+    const sc_query *q = x->q;
+    cl_ev *cl = calloc(q->n, sizeof *cl);
+    if (!cl) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    int rc = SC_OK;
+    for (size_t i = 0; i < q->n && !rc; i++) {
+        cl[i].c = &q->c[i];
+        cl[i].all_phrase = 1;
+        if (!(cl[i].pm = calloc(q->c[i].n, sizeof *cl[i].pm))) { rc = SC_ENOMEM; break; }
+        for (size_t j = 0; j < q->c[i].n && !rc; j++) {
+            const sc_qalt *a = &q->c[i].alts[j];
+            if (is_phrase(a)) rc = pm_init(&cl[i].pm[j], s, a, x->scoring && !q->c[i].neg);
+            else { cl[i].all_phrase = 0; cl[i].pm[j].dead = 1; }
+        }
+    }
+    if (rc) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+    /* the driver: the cheapest positive clause made of phrases only */
+    cl_ev *drv = NULL;
+    uint64_t drv_cost = UINT64_MAX;
+    for (size_t i = 0; i < q->n; i++) {
+        if (q->c[i].neg || !cl[i].all_phrase) continue;
+        uint64_t cost = 0;
+        for (size_t j = 0; j < q->c[i].n; j++) cost += pm_cost(&cl[i].pm[j]);
+        if (cost < drv_cost) { drv = &cl[i]; drv_cost = cost; }
+    }
+    if (drv && drv_cost == 0) goto out;      /* a required clause is absent */
+    const sc_search_opts *o = x->o;
+    for (uint32_t target = 0;;) {
+        uint32_t d;
+        if (drv) d = cl_next(drv, target);
+        else d = target < s->n_docs ? target : SC_DOC_END;
+        if (d == SC_DOC_END || d >= s->n_docs) break;
+        target = d + 1;
+        if (sc_sview_deleted(v, d)) continue;
+        if (o->type && *o->type && strcmp(sc_seg_str(s, s->type_off[d]), o->type)) continue;
+        if (o->year_from && s->year[d] < o->year_from) continue;
+        if (o->year_to && s->year[d] > o->year_to) continue;
+        int ok = 1;
+        for (size_t i = 0; i < q->n && ok; i++) {
+            if (&cl[i] == drv) {
+                if (x->scoring) cl_has(&cl[i], s, d, 1);   /* align every alternative */
+                continue;
+            }
+            int has = cl_has(&cl[i], s, d, x->scoring && !q->c[i].neg);
+            ok = q->c[i].neg ? !has : has;
+        }
+        if (!ok) continue;
+        x->total++;
+        if (!x->scoring) continue;
+        cand c = {0, s->date[d], vi, d, s->num[d]};
+        size_t ai = 0;
+        for (size_t i = 0; i < q->n; i++) {
+            for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                const pmatch *pm = &cl[i].pm[j];
+                if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                c.score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
+            }
+        }
+        collect(&x->col, &c);
+        if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
+    }
+out:
+    for (size_t i = 0; i < q->n; i++) {
+        for (size_t j = 0; cl[i].pm && j < q->c[i].n; j++) pm_free(&cl[i].pm[j]);
+        free(cl[i].pm);
+    }
+    free(cl);
+    return rc;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int make_hit(sc_store *st, const sc_snapshot *snap, const cand *c, const sc_query *q,
+                    int can_read_paid, sc_hit *h, sc_err *err)
+{
+    const sc_seg *s = snap->v[c->view].seg;
+    h->id = strdup(sc_seg_str(s, s->id_off[c->doc]));
+    h->type = strdup(sc_seg_str(s, s->type_off[c->doc]));
+    h->year = s->year[c->doc];
+    h->score = c->score;
+    if (!h->id || !h->type) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (!st) return SC_OK;
+    sc_doc d;
+    int rc = sc_store_get_num(st, c->num, can_read_paid ? 1 : 0, &d, err);
+    if (rc == SC_ENOTFOUND) {   /* deleted since the snapshot's commit */
+        h->title = strdup("");
+        h->snippet = strdup("");
+        return h->title && h->snippet ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    if (rc) return rc;
+    h->title = sc_strdup(d.title ? d.title : "");
+    h->date = sc_strdup(d.date);
+    if (d.doc_type) { free(h->type); h->type = sc_strdup(d.doc_type); }
+    h->year = d.year;
+    rc = sc_snippet(&d, can_read_paid, q, h, err);
+    sc_doc_free(&d);
+    if (!rc && (!h->title || !h->type)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    return rc;
+}
 
 int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results **out, sc_err *err)
 {
-    (void)ix; (void)st; (void)opts;
-    *out = calloc(1, sizeof **out);
-    return *out ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
+    *out = NULL;
+    double t0 = now_ms();
+    sc_query q;
+    int rc = sc_query_parse(opts->query, &q, err);
+    if (rc) return rc;
+    sc_snapshot *snap = sc_index_snapshot(ix);
+    sc_results *r = calloc(1, sizeof *r);
+    qctx x = {0};
+    if (!snap || !r) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+    long limit = opts->limit <= 0 ? 10 : opts->limit > MAX_LIMIT ? MAX_LIMIT : opts->limit;
+    long offset = opts->offset < 0 ? 0 : opts->offset > MAX_OFFSET ? MAX_OFFSET : opts->offset;
+    x.q = &q;
+    x.o = opts;
+    x.snap = snap;
+    x.scoring = !opts->count_only || opts->want_ids;
+    x.col.sort = opts->sort == SC_SORT_DATE ? SC_SORT_DATE : SC_SORT_RELEVANCE;
+    x.col.keep = opts->want_ids ? 0 : (size_t)(offset + limit);
+    for (size_t i = 0; i < q.n; i++) x.n_alts += q.c[i].n;
+    x.idf = calloc(x.n_alts + 1, sizeof *x.idf);
+    if (!x.idf) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+    if (x.scoring) {
+        size_t ai = 0;
+        for (size_t i = 0; i < q.n; i++)
+            for (size_t j = 0; j < q.c[i].n; j++, ai++)
+                if (is_phrase(&q.c[i].alts[j]))
+                    x.idf[ai] = sc_idf((double)snap->n_docs, phrase_df(snap, &q.c[i].alts[j]));
+    }
+    for (uint32_t v = 0; v < snap->n && !rc; v++) rc = run_view(&x, v, err);
+    if (rc) goto out;
+    r->total = x.total;
+    if (x.scoring) {
+        qsort(x.col.v, x.col.n, sizeof *x.col.v, x.col.sort == SC_SORT_DATE ? cmp_date : cmp_rel);
+        if (opts->want_ids) {
+            r->ids = calloc(x.col.n + 1, sizeof *r->ids);
+            if (!r->ids) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+            for (size_t i = 0; i < x.col.n; i++) {
+                const sc_seg *s = snap->v[x.col.v[i].view].seg;
+                if (!(r->ids[i] = strdup(sc_seg_str(s, s->id_off[x.col.v[i].doc])))) { rc = SC_ENOMEM; break; }
+                r->n_ids++;
+            }
+            if (rc) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+        }
+        if (!opts->count_only && (size_t)offset < x.col.n) {
+            size_t n = x.col.n - (size_t)offset;
+            if (n > (size_t)limit) n = (size_t)limit;
+            r->hits = calloc(n, sizeof *r->hits);
+            if (!r->hits) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+            for (size_t i = 0; i < n && !rc; i++) {
+                r->n_hits++;
+                rc = make_hit(st, snap, &x.col.v[(size_t)offset + i], &q, opts->can_read_paid, &r->hits[i], err);
+            }
+        }
+    }
+out:
+    free(x.idf);
+    free(x.col.v);
+    sc_query_free(&q);
+    sc_snapshot_release(snap);
+    if (rc) { sc_results_free(r); return rc; }
+    r->took_ms = now_ms() - t0;
+    *out = r;
+    return SC_OK;
 }
 
-void sc_results_free(sc_results *r) { free(r); }
+void sc_results_free(sc_results *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->n_hits; i++) {
+        sc_hit *h = &r->hits[i];
+        free(h->id);
+        free(h->title);
+        free(h->type);
+        free(h->date);
+        free(h->snippet);
+        free(h->highlights);
+    }
+    free(r->hits);
+    for (size_t i = 0; i < r->n_ids; i++) free(r->ids[i]);
+    free(r->ids);
+    free(r);
+}
+
+static void json_str(sc_buf *b, const char *s)
+{
+    if (!s) sc_buf_adds(b, "null");
+    else sc_buf_add_json_str(b, s, strlen(s));
+}
 
 char *sc_results_json(const sc_results *r, int with_ids)
 {
-    (void)r; (void)with_ids;
-    return strdup("{\"total\":0,\"took_ms\":0,\"hits\":[]}");
+    sc_buf b = SC_BUF_INIT;
+    sc_buf_addf(&b, "{\"total\":%llu,\"took_ms\":%.3f,\"hits\":[", (unsigned long long)r->total, r->took_ms);
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const sc_hit *h = &r->hits[i];
+        if (i) sc_buf_addc(&b, ',');
+        sc_buf_adds(&b, "{\"id\":");
+        json_str(&b, h->id);
+        sc_buf_adds(&b, ",\"title\":");
+        json_str(&b, h->title);
+        sc_buf_adds(&b, ",\"type\":");
+        json_str(&b, h->type);
+        if (h->year) sc_buf_addf(&b, ",\"year\":%d", h->year);
+        else sc_buf_adds(&b, ",\"year\":null");
+        sc_buf_addf(&b, ",\"score\":%.4f,\"snippet\":", h->score);
+        json_str(&b, h->snippet ? h->snippet : "");
+        sc_buf_adds(&b, ",\"highlights\":[");
+        for (size_t k = 0; k < h->n_highlights; k++)
+            sc_buf_addf(&b, "%s[%u,%u]", k ? "," : "", h->highlights[k][0], h->highlights[k][1]);
+        sc_buf_addf(&b, "],\"in_paid_part\":%s}", h->in_paid_part ? "true" : "false");
+    }
+    sc_buf_addc(&b, ']');
+    if (with_ids) {
+        sc_buf_adds(&b, ",\"ids\":[");
+        for (size_t i = 0; i < r->n_ids; i++) {
+            if (i) sc_buf_addc(&b, ',');
+            json_str(&b, r->ids[i]);
+        }
+        sc_buf_addc(&b, ']');
+    }
+    sc_buf_addc(&b, '}');
+    return sc_buf_detach(&b);
 }

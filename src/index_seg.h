@@ -1,0 +1,140 @@
+/*
+** index_seg.h — one immutable index segment: writer, mmap reader, term
+** dictionary and posting-list iterator.  Internal to index*.c and search.c.
+** The on-disk format is described at the top of index_seg.c.
+**
+** Terms are u64 keys:  SC_KEY_UNI(cp)     a character anywhere (doc, tf)
+**                      SC_KEY_TUNI(cp)    a character in the title (doc, tf)
+**                      SC_KEY_BI(a, b)    two adjacent characters, not
+**                                         across '\n' (doc, tf, positions)
+** A document is one sequence of normalised code points: title '\n' body;
+** positions count code points of it from 0.
+*/
+#ifndef SC_INDEX_SEG_H
+#define SC_INDEX_SEG_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define SC_KEY_UNI(cp) ((uint64_t)(cp))
+#define SC_KEY_TUNI(cp) ((1ull << 42) | (uint64_t)(cp))
+#define SC_KEY_BI(a, b) ((2ull << 42) | ((uint64_t)(a) << 21) | (uint64_t)(b))
+#define SC_KEY_POSITIONAL(k) (((k) >> 42) == 2)
+
+#define SC_BLOCK 128             /* documents per posting block */
+#define SC_DOC_END UINT32_MAX    /* iterator exhausted */
+
+/* Per-document columns, as given to the writer. */
+typedef struct sc_docmeta {
+    int64_t num;                 /* the store's number */
+    uint32_t len, title_len;     /* normalised code points: all, title */
+    int32_t year, date;          /* date as YYYYMMDD (0 unknown) */
+    const char *type, *source, *id;   /* never NULL ("" if unknown) */
+} sc_docmeta;
+
+/* A mapped segment.  Refcounted: sc_seg_ref / sc_seg_release. */
+typedef struct sc_seg {
+    atomic_int refs;
+    uint32_t no;                 /* seg-NNNNNN.sxs */
+    char *path;
+    const uint8_t *map;
+    size_t size;
+    uint32_t n_docs;
+    uint64_t n_terms, total_len;
+    const int64_t *num;
+    const uint32_t *len, *title_len, *type_off, *source_off, *id_off;
+    const int32_t *year, *date;
+    const char *strings;
+    uint64_t strings_len;
+    const uint8_t *post, *dict, *index;
+    uint64_t post_len, dict_len, n_blocks;
+} sc_seg;
+
+int sc_seg_open(const char *path, uint32_t no, sc_seg **out, sc_err *err);
+void sc_seg_ref(sc_seg *s);
+void sc_seg_release(sc_seg *s);
+/* Verifies checksums and the order of the dictionary and postings. */
+int sc_seg_check(const sc_seg *s, sc_err *err);
+static inline const char *sc_seg_str(const sc_seg *s, uint32_t off)
+{
+    return off < s->strings_len ? s->strings + off : "";
+}
+
+/* A term's postings within a segment. */
+typedef struct sc_term {
+    uint64_t key;
+    uint32_t df;
+    const uint8_t *p;
+    uint64_t len;
+} sc_term;
+
+/* Finds key; returns 1 and fills *t, or 0. */
+int sc_seg_term(const sc_seg *s, uint64_t key, sc_term *t);
+
+/* Walks the dictionary in key order (for merges and checks). */
+typedef struct sc_dictcur {
+    const sc_seg *s;
+    uint64_t block, in_block, post_off;
+    const uint8_t *p, *end;
+    sc_term t;
+    int done, bad;
+} sc_dictcur;
+void sc_dictcur_start(sc_dictcur *c, const sc_seg *s);
+int sc_dictcur_next(sc_dictcur *c);   /* 1: c->t is the next term; 0: end */
+
+/* Iterator over one term's postings. */
+typedef struct sc_postit {
+    const uint8_t *skip, *blocks, *end;
+    uint32_t df, nblocks, blk;    /* blk: the block loaded (nblocks = none) */
+    uint32_t n, i;                /* docs in the loaded block, index */
+    uint32_t doc;                 /* current doc or SC_DOC_END */
+    int positional, pos_ready, bad;
+    const uint8_t *pos_data;
+    uint64_t pos_bytes;
+    uint32_t docs[SC_BLOCK], tfs[SC_BLOCK], poff[SC_BLOCK + 1];
+    uint32_t *pos;
+    size_t pos_cap;
+} sc_postit;
+
+void sc_postit_init(sc_postit *it, const sc_term *t);
+void sc_postit_free(sc_postit *it);
+uint32_t sc_postit_next(sc_postit *it);            /* first call: first doc */
+uint32_t sc_postit_advance(sc_postit *it, uint32_t target); /* first doc >= target */
+static inline uint32_t sc_postit_tf(const sc_postit *it) { return it->tfs[it->i]; }
+/* Positions of the current doc (positional terms); NULL on damage. */
+const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n);
+
+/* Writer.  Call docs once, then term for every key in ascending order,
+** then finish (or abort). */
+typedef struct sc_segw sc_segw;
+int sc_segw_open(const char *path, sc_segw **out, sc_err *err);
+int sc_segw_docs(sc_segw *w, const sc_docmeta *d, uint32_t n, sc_err *err);
+/* pos: for positional keys, sum(tfs) positions, per doc ascending. */
+int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t *tfs,
+                 uint32_t n, const uint32_t *pos, sc_err *err);
+int sc_segw_finish(sc_segw *w, sc_err *err);    /* fsyncs; frees w */
+void sc_segw_abort(sc_segw *w);                 /* unlinks; frees w */
+
+/* LEB128 helpers shared with index.c. */
+static inline uint8_t *sc_put_varint(uint8_t *p, uint32_t v)
+{
+    while (v >= 0x80) { *p++ = (uint8_t)(v | 0x80); v >>= 7; }
+    *p++ = (uint8_t)v;
+    return p;
+}
+static inline const uint8_t *sc_get_varint(const uint8_t *p, const uint8_t *end, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (int sh = 0; sh < 35; sh += 7) {
+        if (p >= end) return NULL;
+        uint8_t b = *p++;
+        x |= (uint32_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) { *v = x; return p; }
+    }
+    return NULL;
+}
+
+#endif

@@ -1,0 +1,149 @@
+/*
+** normalize.c — the search normalisation of normalize.h.
+**
+** A table fold[cp] for cp < SC_NORM_TABLE (all of the BMP and planes 1-2,
+** where every Han character OpenCC knows lives) holds the folded code
+** point; above it only whitespace folding applies.  The traditional ->
+** simplified column comes from OpenCC: every Han code point is converted
+** once, separated by '\n' so that no phrase rule of t2s can apply, and a
+** result that is not exactly one code point is ignored.  If OpenCC's data
+** cannot be loaded the table is still built without that column (and the
+** index stays consistent, since queries and texts use the same table).
+*/
+#include "normalize.h"
+
+#include <opencc/opencc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "utf8.h"
+
+#define SC_NORM_TABLE 0x30000u
+
+static uint32_t *fold;              /* fold[cp], read-only after init */
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static int is_space(uint32_t cp)
+{
+    if (cp == ' ' || cp == '\t' || cp == '\r' || cp == '\v' || cp == '\f') return 1;
+    if (cp < 0x80) return 0;
+    return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_ZS;
+}
+
+/* Adds the t2s column: one OpenCC call over every Han code point. */
+static void add_t2s(void)
+{
+    opencc_t cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
+    if (cc == (opencc_t)-1) return;
+    sc_buf in = SC_BUF_INIT;
+    for (uint32_t cp = 0x2E80; cp < SC_NORM_TABLE; cp++) {
+        if (!sc_is_han(cp)) continue;
+        sc_buf_add_cp(&in, cp);
+        sc_buf_addc(&in, '\n');
+    }
+    char *out = in.oom ? NULL : opencc_convert_utf8(cc, in.data, in.len);
+    if (out) {
+        size_t n = strlen(out), i = 0, j = 0;
+        for (uint32_t cp = 0x2E80; cp < SC_NORM_TABLE && i < n; cp++) {
+            if (!sc_is_han(cp)) continue;
+            /* in: cp '\n'; out: converted '\n' */
+            size_t start = i;
+            while (i < n && out[i] != '\n') i++;
+            size_t k = start;
+            int32_t v = sc_utf8_next(out, i, &k);
+            if (v > 0 && k == i && (uint32_t)v != cp && fold[cp] == cp) fold[cp] = (uint32_t)v;
+            i++;  /* skip '\n' */
+            j++;
+        }
+        opencc_convert_utf8_free(out);
+    }
+    sc_buf_free(&in);
+    opencc_close(cc);
+}
+
+static void build(void)
+{
+    uint32_t *t = malloc(SC_NORM_TABLE * sizeof *t);
+    if (!t) abort();   /* 768 KB at startup; nothing sensible to do without it */
+    for (uint32_t cp = 0; cp < SC_NORM_TABLE; cp++) {
+        uint32_t v = cp;
+        if (cp >= 0xD800 && cp <= 0xDFFF) { t[cp] = 0xFFFD; continue; }
+        if (cp >= 0xFF01 && cp <= 0xFF5E) v = cp - 0xFEE0;
+        if (is_space(v)) { t[cp] = ' '; continue; }
+        utf8proc_int32_t lo = utf8proc_tolower((utf8proc_int32_t)v);
+        if (lo > 0) v = (uint32_t)lo;
+        t[cp] = v;
+    }
+    fold = t;
+    add_t2s();
+}
+
+void sc_norm_init(void) { pthread_once(&fold_once, build); }
+
+uint32_t sc_norm_char(uint32_t cp)
+{
+    sc_norm_init();
+    if (cp < SC_NORM_TABLE) return fold[cp];
+    return is_space(cp) ? ' ' : cp;
+}
+
+static int grow(sc_norm *o, size_t need, int want_off)
+{
+    if (need <= o->cap) return SC_OK;
+    size_t cap = o->cap ? o->cap : 256;
+    while (cap < need) cap *= 2;
+    uint32_t *c = realloc(o->cps, cap * sizeof *c);
+    if (!c) return SC_ENOMEM;
+    o->cps = c;
+    if (want_off || o->off) {
+        uint32_t *f = realloc(o->off, (cap + 1) * sizeof *f);
+        if (!f) return SC_ENOMEM;
+        o->off = f;
+    }
+    o->cap = cap;
+    return SC_OK;
+}
+
+int sc_normalize(const char *s, size_t len, int want_off, sc_norm *o)
+{
+    sc_norm_init();
+    o->n = 0;
+    /* a text of len bytes has at most len code points */
+    if (grow(o, len + 1, want_off)) return SC_ENOMEM;
+    if (want_off && !o->off) {
+        o->off = malloc((o->cap + 1) * sizeof *o->off);
+        if (!o->off) return SC_ENOMEM;
+    }
+    uint32_t *cps = o->cps, *off = want_off ? o->off : NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n = 0;
+    uint32_t prev = 0;
+    while (i < len) {
+        size_t at = i;
+        uint32_t cp;
+        if (u[i] < 0x80) {
+            cp = u[i++];
+        } else {
+            int32_t v = sc_utf8_next(s, len, &i);
+            cp = v < 0 ? 0xFFFD : (uint32_t)v;
+        }
+        uint32_t f = cp < SC_NORM_TABLE ? fold[cp] : (is_space(cp) ? ' ' : cp);
+        if (f == ' ' && prev == ' ') continue;
+        if (off) off[n] = (uint32_t)at;
+        cps[n++] = f;
+        prev = f;
+    }
+    if (off) off[n] = (uint32_t)len;
+    o->n = n;
+    return SC_OK;
+}
+
+void sc_norm_free(sc_norm *n)
+{
+    free(n->cps);
+    free(n->off);
+    memset(n, 0, sizeof *n);
+}

@@ -1,0 +1,45 @@
+/*
+** normalize.h — the search normalisation, one code point in, at most one
+** code point out, so that every normalised position maps back to a byte
+** offset of the display text (for snippets and highlights).
+**
+** The rule (README "How search matches"), applied to titles, texts and
+** queries alike:
+**   - full-width forms U+FF01..U+FF5E become ASCII, U+3000 a space;
+**   - letters are lower-cased (ASCII, and utf8proc's simple lower-case
+**     mapping where it is one code point);
+**   - traditional Han characters become simplified, character by
+**     character, from OpenCC's t2s data (TSCharacters; first candidate);
+**   - every run of whitespace (space, tab, U+00A0, U+3000, other Zs) is one
+**     space; '\n' is kept as a barrier: no phrase matches across it.
+** The tables are built once per process (pthread_once), about 30 ms.
+*/
+#ifndef SC_NORMALIZE_H
+#define SC_NORMALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Builds the tables now (else the first call does).  Thread-safe. */
+void sc_norm_init(void);
+
+/* One code point (whitespace folding aside): fold(cp). */
+uint32_t sc_norm_char(uint32_t cp);
+
+/* A normalised text: cps[0..n) code points; off[i] is the byte offset in
+** the source of the character that produced cps[i], off[n] == source
+** length.  Both arrays are owned by the struct (sc_norm_free). */
+typedef struct sc_norm {
+    uint32_t *cps;
+    uint32_t *off;
+    size_t n, cap;
+} sc_norm;
+
+/* Normalises s[0..len) (valid UTF-8; invalid bytes become U+FFFD).  Reuses
+** the arrays of *out.  want_off = 0 skips the offset map. */
+int sc_normalize(const char *s, size_t len, int want_off, sc_norm *out);
+void sc_norm_free(sc_norm *n);
+
+#endif

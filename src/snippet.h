@@ -1,0 +1,25 @@
+/*
+** snippet.h — the passage shown under a hit (snippet.c).
+**
+** Works on the document as the caller may read it: for a visitor the store
+** returns the free part only, so no paid character can reach the snippet.
+** The window (about SC_SNIPPET_CHARS characters of the body) is the one
+** holding the most distinct query phrases, then the most matches; matched
+** spans are returned as [start, length] in code points of the snippet.
+*/
+#ifndef SC_SNIPPET_H
+#define SC_SNIPPET_H
+
+#include "doc.h"
+#include "query.h"
+#include "search.h"
+
+#define SC_SNIPPET_CHARS 120
+
+/* Fills hit->snippet, highlights, in_paid_part from doc.  full: doc holds
+** the paid part too (then in_paid_part tells where the best match lies);
+** otherwise a document whose phrases are not in its free text gets
+** in_paid_part = 1 and the free beginning of its body. */
+int sc_snippet(const sc_doc *doc, int full, const sc_query *q, sc_hit *hit, sc_err *err);
+
+#endif

@@ -1,0 +1,463 @@
+/* test_search.c — the search engine: normalisation, the posting codec
+** (block edges, skips), the query parser's errors, exactness against a
+** brute-force scan through commits, merges, deletes, replacements and a
+** reopen, snapshot isolation, and the paywall rules for snippets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "describe.h"
+#include "index.h"
+#include "index_seg.h"
+#include "index_snap.h"
+#include "normalize.h"
+#include "query.h"
+#include "search.h"
+#include "store.h"
+
+static char dir[512];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *base = getenv("SUCAI_TEST_TMP");
+    snprintf(dir, sizeof dir, "%s/search-XXXXXX", base ? base : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static char *norm_str(const char *s)
+{
+    sc_norm n = {0};
+    assert_int_equal(sc_normalize(s, strlen(s), 1, &n), SC_OK);
+    sc_buf b = SC_BUF_INIT;
+    for (size_t i = 0; i < n.n; i++) sc_buf_add_cp(&b, n.cps[i]);
+    sc_buf_adds(&b, "");
+    assert_int_equal(n.off[n.n], strlen(s));
+    sc_norm_free(&n);
+    return sc_buf_detach(&b);
+}
+
+static void test_normalize(void **state)
+{
+    (void)state;
+    static const char *cases[][2] = {
+        {"ＧＤＰ增长", "gdp增长"},
+        {"廉政建設", "廉政建设"},
+        {"發展　和  \t 穩定", "发展 和 稳定"},
+        {"Government", "government"},
+        {"ΑΒΓ", "αβγ"},
+        {"一\n二", "一\n二"},
+        {"５G基站", "5g基站"},
+        {"２０２３年", "2023年"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = norm_str(cases[i][0]);
+        assert_string_equal(got, cases[i][1]);
+        free(got);
+    }
+    /* offsets map back to the source */
+    sc_norm n = {0};
+    const char *s = "a  廉b";
+    assert_int_equal(sc_normalize(s, strlen(s), 1, &n), SC_OK);
+    assert_int_equal(n.n, 4);
+    assert_int_equal(n.off[2], 3);
+    assert_int_equal(n.off[3], 6);
+    sc_norm_free(&n);
+}
+
+/* Writes one term with random postings, reads it back with next/advance. */
+static void test_codec(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/codec.sxs", dir);
+    srand(7);
+    for (uint32_t n = 1; n <= 700; n = n * 3 + 1) {   /* 1, 4, 13, 40, 121, 364: block edges near 128 */
+        for (uint32_t extra = 0; extra < 3; extra++) {
+            uint32_t cnt = n + extra * (SC_BLOCK - 1);   /* also 128, 129, 255 ... */
+            uint32_t ndocs = cnt * 3 + 5;
+            sc_docmeta *dm = calloc(ndocs, sizeof *dm);
+            for (uint32_t i = 0; i < ndocs; i++) dm[i] = (sc_docmeta){i, 5000, 3, 2020, 20200101, "t", "s", "id"};
+            uint32_t *docs = malloc(cnt * 4), *tfs = malloc(cnt * 4), *pos = malloc(cnt * 40 * 4);
+            uint32_t d = 0, np = 0;
+            for (uint32_t i = 0; i < cnt; i++) {
+                d += 1 + (uint32_t)(rand() % 3);
+                docs[i] = d - 1;
+                tfs[i] = 1 + (uint32_t)(rand() % (i % 7 == 0 ? 40 : 3));
+                uint32_t p = 0;
+                for (uint32_t j = 0; j < tfs[i]; j++) { p += 1 + (uint32_t)(rand() % 100); pos[np++] = p; }
+            }
+            sc_segw *w;
+            sc_err e = {0};
+            assert_int_equal(sc_segw_open(path, &w, &e), SC_OK);
+            assert_int_equal(sc_segw_docs(w, dm, ndocs, &e), SC_OK);
+            assert_int_equal(sc_segw_term(w, SC_KEY_UNI('a'), docs, tfs, cnt, NULL, &e), SC_OK);
+            assert_int_equal(sc_segw_term(w, SC_KEY_BI('a', 'b'), docs, tfs, cnt, pos, &e), SC_OK);
+            assert_int_equal(sc_segw_finish(w, &e), SC_OK);
+            sc_seg *s;
+            assert_int_equal(sc_seg_open(path, 1, &s, &e), SC_OK);
+            assert_int_equal(sc_seg_check(s, &e), SC_OK);
+            sc_term t;
+            assert_int_equal(sc_seg_term(s, SC_KEY_UNI('b'), &t), 0);
+            assert_int_equal(sc_seg_term(s, SC_KEY_BI('a', 'b'), &t), 1);
+            assert_int_equal(t.df, cnt);
+            sc_postit it = {0};
+            sc_postit_init(&it, &t);
+            np = 0;
+            for (uint32_t i = 0; i < cnt; i++) {
+                assert_int_equal(sc_postit_next(&it), docs[i]);
+                assert_int_equal(sc_postit_tf(&it), tfs[i]);
+                uint32_t m;
+                const uint32_t *ps = sc_postit_positions(&it, &m);
+                assert_non_null(ps);
+                assert_int_equal(m, tfs[i]);
+                for (uint32_t j = 0; j < m; j++) assert_int_equal(ps[j], pos[np + j]);
+                np += m;
+            }
+            assert_int_equal(sc_postit_next(&it), SC_DOC_END);
+            /* advance: to every third doc's successor, through skips */
+            sc_postit_init(&it, &t);
+            for (uint32_t i = 0; i < cnt; i += 1 + (uint32_t)(rand() % 200)) {
+                uint32_t target = i ? docs[i - 1] + 1 : 0;
+                assert_int_equal(sc_postit_advance(&it, target), docs[i]);
+            }
+            assert_int_equal(sc_postit_advance(&it, docs[cnt - 1] + 1), SC_DOC_END);
+            sc_postit_free(&it);
+            sc_seg_release(s);
+            free(dm); free(docs); free(tfs); free(pos);
+        }
+    }
+    unlink(path);
+}
+
+static void test_query_errors(void **state)
+{
+    (void)state;
+    static const char *bad[] = {"", "   ", "\"廉政", "廉政\"", "a\"b\"", "-", "a - b", "-廉政", "-a -b", "a|", "|a",
+                                "a||b", "year:abc", "year:2023..2019", "year:", "title:", "\"\"", "\xff\xfe", "廉\xe5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sc_query q;
+        sc_err e = {0};
+        int rc = sc_query_parse(bad[i], &q, &e);
+        if (rc != SC_EQUERY) fail_msg("query [%s] gave %d, not SC_EQUERY", bad[i], rc);
+        assert_true(strlen(e.msg) > 0);
+    }
+    /* 10,000 clauses, a 300-char phrase, 300 alternatives */
+    sc_buf b = SC_BUF_INIT;
+    for (int i = 0; i < 10000; i++) sc_buf_adds(&b, "廉 ");
+    sc_query q;
+    sc_err e = {0};
+    assert_int_equal(sc_query_parse(b.data, &q, &e), SC_EQUERY);
+    sc_buf_reset(&b);
+    for (int i = 0; i < 300; i++) sc_buf_adds(&b, "廉");
+    assert_int_equal(sc_query_parse(b.data, &q, &e), SC_EQUERY);
+    sc_buf_reset(&b);
+    for (int i = 0; i < 300; i++) sc_buf_adds(&b, "a|");
+    sc_buf_adds(&b, "a");
+    assert_int_equal(sc_query_parse(b.data, &q, &e), SC_EQUERY);
+    sc_buf_free(&b);
+    /* good ones */
+    static const char *good[] = {"廉政", "\"a b\"|c -\"x y\"", "title:工作 year:2019..2023 type:工作总结", "COVID-19", "source:gov", "-a b"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        if (sc_query_parse(good[i], &q, &e)) fail_msg("query [%s]: %s", good[i], e.msg);
+        sc_query_free(&q);
+    }
+    assert_int_equal(sc_query_parse("\"a  b\"|c -d", &q, &e), SC_OK);
+    assert_int_equal(q.n, 2);
+    assert_int_equal(q.c[0].n, 2);
+    assert_int_equal(q.c[0].alts[0].n, 3);   /* a, space, b */
+    assert_int_equal(q.c[1].neg, 1);
+    sc_query_free(&q);
+}
+
+/* ---- exactness against a brute-force scan ------------------------------ */
+
+#define NDOCS 700
+static char *texts[NDOCS + 64];     /* current text per num (NULL = deleted) */
+static int years[NDOCS + 64];
+
+static int phrase_in(const uint32_t *t, size_t n, const sc_qalt *a, size_t title_len)
+{
+    size_t lim = a->kind == SC_Q_TITLE ? title_len : n;
+    for (size_t i = 0; i + a->n <= lim; i++) {
+        size_t j;
+        for (j = 0; j < a->n; j++) if (t[i + j] != a->cps[j] || a->cps[j] == '\n') break;
+        if (j == a->n) return 1;
+    }
+    return 0;
+}
+
+/* Brute force: the set of nums (as id strings "dN") matching q. */
+static int brute_match(const sc_query *q, int num)
+{
+    sc_norm n = {0};
+    sc_normalize(texts[num], strlen(texts[num]), 0, &n);
+    size_t tl = n.n;
+    for (size_t i = 0; i < n.n; i++) if (n.cps[i] == '\n') { tl = i; break; }
+    int ok = 1;
+    for (size_t c = 0; c < q->n && ok; c++) {
+        int has = 0;
+        for (size_t a = 0; a < q->c[c].n && !has; a++) {
+            const sc_qalt *al = &q->c[c].alts[a];
+            if (al->kind == SC_Q_YEAR) has = years[num] >= al->y0 && years[num] <= al->y1;
+            else has = phrase_in(n.cps, n.n, al, tl);
+        }
+        ok = q->c[c].neg ? !has : has;
+    }
+    sc_norm_free(&n);
+    return ok;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void check_query(sc_index *ix, const char *query)
+{
+    sc_query q;
+    sc_err e = {0};
+    if (sc_query_parse(query, &q, &e)) fail_msg("query [%s]: %s", query, e.msg);
+    char **want = calloc(NDOCS + 64, sizeof *want);
+    size_t nw = 0;
+    for (int i = 0; i < NDOCS + 64; i++) {
+        if (!texts[i] || !brute_match(&q, i)) continue;
+        want[nw] = malloc(16);
+        snprintf(want[nw++], 16, "d%d", i);
+    }
+    sc_query_free(&q);
+    sc_search_opts o = {.query = query, .limit = 10, .want_ids = 1};
+    sc_results *r;
+    if (sc_search(ix, NULL, &o, &r, &e)) fail_msg("search [%s]: %s", query, e.msg);
+    qsort(want, nw, sizeof *want, cmp_str);
+    qsort(r->ids, r->n_ids, sizeof *r->ids, cmp_str);
+    if (r->total != nw || r->n_ids != nw) fail_msg("[%s]: index %llu (%zu ids), scan %zu", query, (unsigned long long)r->total, r->n_ids, nw);
+    for (size_t i = 0; i < nw; i++) {
+        if (strcmp(want[i], r->ids[i])) fail_msg("[%s]: index has %s, scan %s", query, r->ids[i], want[i]);
+        free(want[i]);
+    }
+    free(want);
+    sc_results_free(r);
+}
+
+static const char *pieces[] = {"廉政", "建设", "，", "\n", " ", "党风", "廉", "政", "建", "設", "GDP", "gdp", "增长", "５G", "5g",
+                               "基站", "2023年", "government", "gov", "的", "清廉机关", "Ｇ", "　", "工作", "总结", "A", "b"};
+
+static char *random_text(int num)
+{
+    sc_buf b = SC_BUF_INIT;
+    int n = 2 + rand() % (rand() % 5 == 0 ? 400 : 40);
+    for (int i = 0; i < n; i++) {
+        const char *p = pieces[rand() % (sizeof pieces / sizeof pieces[0])];
+        if (i == 0 && !strcmp(p, "\n")) p = "题";
+        sc_buf_adds(&b, p);
+    }
+    sc_buf_addf(&b, "#%d", num);   /* unique, so no two texts are equal */
+    return sc_buf_detach(&b);
+}
+
+static void index_doc(sc_index *ix, int num)
+{
+    sc_doc d = {0};
+    char id[16];
+    snprintf(id, sizeof id, "d%d", num);
+    d.id = id;
+    d.text = texts[num];
+    d.len = strlen(texts[num]);
+    d.free_len = d.len;
+    d.year = years[num];
+    d.doc_type = (char *)"工作总结";
+    sc_err e = {0};
+    assert_int_equal(sc_index_add(ix, num, &d, &e), SC_OK);
+}
+
+static void random_queries(sc_index *ix, int count)
+{
+    static const char *fixed[] = {"廉政建设", "廉政，建设", "廉", "廉政", "gov", "government", "2023年", "5G基站", "GDP增长",
+                                  "ＧＤＰ", "廉政建設", "\"廉政 建设\"", "廉政|建设 -党风", "title:廉政", "year:2019..2021 廉",
+                                  "的的", "的的的", "清廉机关建设工作总结", "-廉 的", "b a", "\" \""};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) check_query(ix, fixed[i]);
+    for (int k = 0; k < count; k++) {
+        sc_buf q = SC_BUF_INIT;
+        int clauses = 1 + (rand() % 4 == 0) + (rand() % 6 == 0);
+        for (int c = 0; c < clauses; c++) {
+            if (c) sc_buf_addc(&q, ' ');
+            if (c && rand() % 3 == 0) sc_buf_addc(&q, '-');
+            int alts = 1 + (rand() % 5 == 0);
+            for (int a = 0; a < alts; a++) {
+                if (a) sc_buf_addc(&q, '|');
+                int num;
+                do num = rand() % NDOCS; while (!texts[num]);
+                const char *t = texts[num];
+                size_t len = strlen(t), chars = 0;
+                for (size_t i = 0; i < len; i++) chars += ((unsigned char)t[i] & 0xC0) != 0x80;
+                size_t want = 1 + (size_t)(rand() % 12), start = (size_t)rand() % chars;
+                sc_buf_addc(&q, '"');
+                size_t ci = 0;
+                for (size_t i = 0; i < len; i++) {
+                    int lead = ((unsigned char)t[i] & 0xC0) != 0x80;
+                    if (lead) ci++;
+                    if (ci > start && ci <= start + want && t[i] != '"') sc_buf_addc(&q, t[i] == '\n' ? 'x' : t[i]);
+                }
+                sc_buf_addc(&q, '"');
+            }
+        }
+        sc_query tmp;
+        sc_err e = {0};
+        if (sc_query_parse(q.data, &tmp, &e) == SC_OK) { sc_query_free(&tmp); check_query(ix, q.data); }
+        sc_buf_free(&q);
+    }
+}
+
+static void test_exact(void **state)
+{
+    (void)state;
+    srand(42);
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    for (int i = 0; i < NDOCS; i++) { texts[i] = random_text(i); years[i] = 2015 + i % 10; }
+    /* the traps, by hand */
+    free(texts[0]); texts[0] = strdup("标题\n推进廉政，建设");
+    free(texts[1]); texts[1] = strdup("标题\n廉政\n建设");
+    free(texts[2]); texts[2] = strdup("廉政建設的標題\n正文");
+    int seq = 0;
+    for (int i = 0; i < NDOCS; i++) {
+        index_doc(ix, i);
+        if (i % 50 == 49) assert_int_equal(sc_index_commit(ix, ++seq, &e), SC_OK);   /* 14 commits -> merges */
+    }
+    assert_int_equal(sc_index_commit(ix, ++seq, &e), SC_OK);
+    check_query(ix, "廉政建设");
+    random_queries(ix, 150);
+    /* deletes and replacements */
+    for (int i = 3; i < NDOCS; i += 7) {
+        assert_int_equal(sc_index_delete(ix, i, &e), SC_OK);
+        free(texts[i]);
+        texts[i] = NULL;
+    }
+    for (int i = 5; i < NDOCS; i += 11) {
+        free(texts[i]);
+        texts[i] = random_text(i + 1000);
+        index_doc(ix, i);
+    }
+    assert_int_equal(sc_index_commit(ix, ++seq, &e), SC_OK);
+    random_queries(ix, 100);
+    assert_int_equal(sc_index_check(ix, &e), SC_OK);
+    /* snapshot isolation: a snapshot keeps answering its commit */
+    sc_snapshot *old = sc_index_snapshot(ix);
+    uint64_t old_docs = old->n_docs;
+    for (int i = NDOCS; i < NDOCS + 64; i++) { texts[i] = random_text(i); years[i] = 2020; index_doc(ix, i); }
+    for (int i = 0; i < 10; i++) assert_int_equal(sc_index_commit(ix, ++seq, &e), SC_OK);
+    assert_int_equal(old->n_docs, old_docs);
+    for (size_t v = 0; v < old->n; v++) assert_int_equal(sc_seg_check(old->v[v].seg, &e), SC_OK);
+    sc_snapshot_release(old);
+    assert_int_equal(sc_index_seq(ix), seq);
+    sc_index_close(ix);
+    /* reopen: same answers */
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    assert_int_equal(sc_index_seq(ix), seq);
+    random_queries(ix, 100);
+    sc_index_close(ix);
+    for (int i = 0; i < NDOCS + 64; i++) { free(texts[i]); texts[i] = NULL; }
+}
+
+/* ---- paywall ------------------------------------------------------------ */
+
+static void test_paywall(void **state)
+{
+    (void)state;
+    sc_store *st;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &st, &e), SC_OK);
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    const char *text = "清廉机关建设总结\n免费部分讲清廉机关建设。\n付费部分SECRETMARK清廉机关建设独有ONLYPAID内容。";
+    const char *cut = strstr(text, "付费");
+    sc_doc d = {0};
+    d.id = strdup("pw1");
+    d.title = strdup("清廉机关建设总结");
+    d.text = strdup(text);
+    d.len = strlen(text);
+    d.free_len = (size_t)(cut - text);
+    d.removed = strdup("");
+    d.doc_type = strdup("工作总结");
+    d.year = 2023;
+    d.chars = d.len / 3;
+    sc_describe_hash(&d);
+    int status;
+    char *dup = NULL;
+    assert_int_equal(sc_store_begin(st, &e), SC_OK);
+    assert_int_equal(sc_store_put(st, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(sc_store_commit(st, &e), SC_OK);
+    int64_t num = sc_store_num_of(st, "pw1");
+    assert_true(num >= 0);
+    assert_int_equal(sc_index_add(ix, num, &d, &e), SC_OK);
+    assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
+    sc_doc_free(&d);
+    static const char *queries[] = {"ONLYPAID", "SECRETMARK", "独有", "清廉机关建设", "清廉 独有"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        for (int paid = 0; paid < 2; paid++) {
+            sc_search_opts o = {.query = queries[i], .limit = 10, .can_read_paid = paid};
+            sc_results *r;
+            assert_int_equal(sc_search(ix, st, &o, &r, &e), SC_OK);
+            assert_int_equal(r->total, 1);
+            assert_int_equal(r->n_hits, 1);
+            const sc_hit *h = &r->hits[0];
+            char *json = sc_results_json(r, 0);
+            if (!paid) {
+                assert_null(strstr(json, "SECRETMARK"));
+                assert_null(strstr(json, "ONLYPAID"));
+                assert_null(strstr(json, "独有"));
+                assert_null(strstr(json, "付费"));
+                if (i < 3) assert_int_equal(h->in_paid_part, 1);
+                if (i < 3) assert_int_equal(h->n_highlights, 0);
+            } else {
+                assert_non_null(h->snippet);
+                if (i < 3) {
+                    assert_int_equal(h->in_paid_part, 1);
+                    assert_true(h->n_highlights >= 1);
+                    assert_non_null(strstr(h->snippet, "ONLYPAID"));
+                }
+            }
+            if (i == 3) {
+                assert_int_equal(h->in_paid_part, 0);
+                assert_true(h->n_highlights >= 1);
+                /* the highlight covers 清廉机关建设 */
+                const char *s = h->snippet;
+                size_t off = 0;
+                for (uint32_t k = 0; k < h->highlights[0][0]; k++) { off++; while (((unsigned char)s[off] & 0xC0) == 0x80) off++; }
+                assert_memory_equal(s + off, "清廉机关建设", strlen("清廉机关建设"));
+                assert_int_equal(h->highlights[0][1], 6);
+            }
+            free(json);
+            sc_results_free(r);
+        }
+    }
+    sc_index_close(ix);
+    sc_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test_setup_teardown(test_codec, setup, teardown),
+        cmocka_unit_test(test_query_errors),
+        cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
