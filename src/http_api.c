@@ -597,10 +597,11 @@ static void api_admin_users_post(sc_app *app, const sc_request *req, sc_response
     } else {
         rc = sc_users_set(app->users, name, &ch, &e);
     }
-    json_decref(o);
+    if (!rc) rc = sc_users_get(app->users, name, &u, &e);
+    json_decref(o);   /* name and password pointed into it */
     if (rc == SC_EINVAL) { sc_api_error(resp, 400, "bad_request", e.msg); return; }
     if (rc == SC_EEXISTS) { sc_api_error(resp, 409, "exists", "that name is taken"); return; }
-    if (rc || sc_users_get(app->users, name, &u, NULL)) { sc_api_error(resp, 500, "internal", "cannot save the account"); return; }
+    if (rc) { sc_api_error(resp, 500, "internal", "cannot save the account"); return; }
     json_reply(resp, status, json_pack("{s:o}", "user", user_json(&u, req->now)));
 }
 

@@ -84,9 +84,9 @@ async function logout() {
 }
 
 // ---- search box with suggestions ----------------------------------------
-let sugTimer = null, sugItems = [], sugOn = -1;
+let sugTimer = null, sugItems = [], sugOn = -1, sugGen = 0;
 
-function hideSuggest() { $('#suggest').hidden = true; sugItems = []; sugOn = -1; }
+function hideSuggest() { clearTimeout(sugTimer); sugGen++; $('#suggest').hidden = true; sugItems = []; sugOn = -1; }
 
 function showSuggest(items) {
   const ul = $('#suggest');
@@ -101,10 +101,12 @@ function onType() {
   clearTimeout(sugTimer);
   const q = $('#q').value.trim();
   if (!q) { hideSuggest(); return; }
+  const gen = ++sugGen;
   sugTimer = setTimeout(async () => {
     try {
       const r = await api('GET', '/api/suggest?q=' + encodeURIComponent(q) + '&limit=8');
-      if ($('#q').value.trim() === q) showSuggest(r.suggestions);
+      // a late answer after a search or another keystroke is dropped
+      if (gen === sugGen && $('#q').value.trim() === q && document.activeElement === $('#q')) showSuggest(r.suggestions);
     } catch (e) { hideSuggest(); }
   }, 120);
 }
@@ -270,7 +272,7 @@ async function pageDoc(id) {
   const textBox = h('div', { class: 'text' + (localStorage.getItem('serif') === '1' ? ' serif' : '') , id: 'doc-text' }, paras);
   const outline = h('nav', { class: 'outline card' }, h('h2', {}, '目录'),
     d.outline.length ? h('ol', {}, d.outline.map((o, i) => o.locked
-      ? h('li', { class: 'locked l' + (o.level || 1) }, '🔒 会员内容')
+      ? h('li', { class: 'locked l' + (o.level || 1) }, h('span', { class: 'lock' }, '会员'), '付费部分小标题')
       : h('li', { class: 'l' + (o.level || 1) }, h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); const t = document.getElementById('h' + i); if (t) t.scrollIntoView({ behavior: 'smooth' }); } }, o.text))))
       : h('p', { class: 'muted' }, '本文没有小标题'));
   const me = state.me || {};
@@ -414,7 +416,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('#search-form').addEventListener('submit', onSubmit);
   $('#q').addEventListener('input', onType);
   $('#q').addEventListener('keydown', onKey);
-  $('#q').addEventListener('blur', () => setTimeout(hideSuggest, 150));
+  $('#q').addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== $('#q')) hideSuggest(); }, 150));
   document.addEventListener('keydown', (ev) => {
     const t = ev.target.tagName;
     if (ev.key === '/' && t !== 'INPUT' && t !== 'TEXTAREA' && t !== 'SELECT') { ev.preventDefault(); $('#q').focus(); $('#q').select(); }

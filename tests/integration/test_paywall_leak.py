@@ -169,6 +169,10 @@ def run(srv):
             check(all(m in j["text"] for m in d["markers"]),
                   "member: doc %s text lacks the paid markers" % d["id"])
             check(j["locked"] is False, "member: doc %s is locked" % d["id"])
+    m0 = docs[2]["markers"][0]
+    r = mem.get("/api/search?q=" + m0)
+    check(r.status == 200 and r.json()["total"] >= 1 and any(m0 in (h["snippet"] or "") for h in r.json()["hits"]),
+          "member: a search for a paid marker shows no snippet with it: %s" % r.body[:300])
     r = mem.get("/api/docs/%s/download?format=txt" % docs[1]["id"])
     check(r.status == 200 and docs[1]["markers"][0].encode() in r.body,
           "member: txt download lacks the paid part (status %d)" % r.status)
@@ -230,7 +234,13 @@ def run(srv):
         inspect(who, "POST /api/admin/users", r)
         check(r.status in (401, 403), "%s: creating an admin gave %d" % (who, r.status))
 
-    walk_as("visitor", Session(srv))
+    vis = Session(srv)
+    r = vis.get("/api/search?q=" + urllib.parse.quote(FREE_WORDS[1]))
+    check(r.status == 200 and r.json()["total"] >= 1, "visitor: a search for free text finds nothing")
+    r = vis.get("/api/search?q=" + m0)
+    check(r.status == 200 and r.json()["total"] >= 1,
+          "visitor: a search for a paid marker does not find its document (paid text is searchable, not readable)")
+    walk_as("visitor", vis)
     walk_as("free account", Session(srv, "free1", "freepass1"))
     walk_as("expired member", Session(srv, "old1", "oldpass12"))
     # failed logins with marker names come last: they lock the address
