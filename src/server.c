@@ -29,6 +29,7 @@
 
 #include "http_api.h"
 #include "http_parse.h"
+#include "utf8.h"
 
 /* Status codes counted separately in /metrics; the rest go to "other". */
 static const int counted_status[] = {200, 201, 204, 301, 304, 400, 401, 403, 404, 405,
@@ -52,6 +53,7 @@ typedef struct conn_req {
     int body_kind;
     sc_buf body;
     int too_big, queued, upload_failed;
+    uint64_t discarded;          /* body bytes thrown away after too_big */
     struct MHD_PostProcessor *pp;
     char upload_dir[512];
     int cur_fd;
@@ -328,7 +330,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->queued || r->too_big || r->upload_failed) return MHD_YES;
+        if (r->queued) return MHD_YES;
+        if (r->too_big || r->upload_failed) {
+            /* libmicrohttpd lets us answer only once the body is in: throw
+            ** it away, up to a point, then drop the connection */
+            r->discarded += n;
+            return r->discarded > ((uint64_t)64 << 20) ? MHD_NO : MHD_YES;
+        }
         if (r->body_kind == SC_BODY_UPLOAD) {
             uint64_t cap = (uint64_t)sv->app.cfg->max_upload_mb << 20;
             r->upload_bytes += n;   /* raw bytes, multipart framing included */
@@ -341,8 +349,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (r->body.len + n > cap) r->too_big = 1;
             else sc_buf_add(&r->body, upload_data, n);
         }
-        if (r->too_big)
-            return send_error(sv, r, 413, "too_large", "request body too large", SC_ROUTE_OTHER);
         return MHD_YES;
     }
     if (r->queued) return MHD_YES;
@@ -368,14 +374,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return send_response(sv, r, &resp);
 }
 
-/* Log text: printable ASCII and UTF-8 pass, other bytes become \xNN. */
+/* Log text: printable ASCII and valid UTF-8 pass, other bytes become \xNN,
+** so that a request cannot forge log lines or break a log reader. */
 static void log_clean(const char *s, char *out, size_t n)
 {
-    size_t o = 0;
-    for (; *s && o + 5 < n; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\') o += (size_t)snprintf(out + o, n - o, "\\x%02x", ch);
-        else out[o++] = (char)ch;
+    size_t o = 0, i = 0, len = strlen(s);
+    while (i < len && o + 8 < n) {
+        size_t at = i;
+        int32_t cp = sc_utf8_next(s, len, &i);
+        if (cp < 0x20 || cp == 0x7f || cp == '"' || cp == '\\') {
+            for (size_t k = at; k < i && o + 5 < n; k++)
+                o += (size_t)snprintf(out + o, n - o, "\\x%02x", (unsigned char)s[k]);
+        } else {
+            memcpy(out + o, s + at, i - at);
+            o += i - at;
+        }
     }
     out[o] = 0;
 }

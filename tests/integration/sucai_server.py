@@ -54,7 +54,7 @@ class Server:
         return p
 
     def start(self):
-        self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        self.log = open(os.path.join(self.tmp, "server.log"), "w+", errors="replace")
         self.proc = subprocess.Popen(
             [SUCAI, "--library", self.lib, "serve", "--listen", "127.0.0.1:0", *self.args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env)
