@@ -84,8 +84,15 @@ class Server:
         return rc
 
     def cleanup(self):
+        if self.proc and self.proc.poll() is not None:
+            self.log.seek(0)
+            self.failures.append("the server died (%s):\n%s" % (self.proc.returncode, self.log.read()[-4000:]))
+            self.proc = None
         self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if os.environ.get("SUCAI_TEST_KEEP"):
+            print("kept", self.tmp)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def request(self, method, path, body=None, headers=None, timeout=60):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)

@@ -86,6 +86,8 @@ def main():
         run(srv)
     finally:
         srv.cleanup()
+    for f in srv.failures:
+        print("FAIL:", f)
     failures.extend(srv.failures)
     if failures:
         print("%d failure(s)" % len(failures))

@@ -74,6 +74,8 @@ def main():
         run(srv)
     finally:
         srv.cleanup()
+    for f in srv.failures:
+        print("FAIL:", f)
     failures.extend(srv.failures)
     if failures:
         print("%d failure(s)" % len(failures))
