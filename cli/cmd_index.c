@@ -23,6 +23,11 @@ int cmd_index(int argc, char **argv)
     int rc;
     if (rebuild) {
         rc = sc_library_reindex(lib, &e);
+        if (!rc) {
+            sc_index *ix = sc_library_index(lib);
+            sc_index_optimize(ix);
+            rc = sc_index_commit(ix, sc_index_seq(ix), &e);
+        }
         if (!rc) printf("index rebuilt: %lld documents, %lld bytes\n", (long long)sc_index_doc_count(sc_library_index(lib)),
                         (long long)sc_index_disk_bytes(sc_library_index(lib)));
     } else {

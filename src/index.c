@@ -86,7 +86,7 @@ struct sc_index {
     pthread_mutex_t mu;        /* guards cur and reloads */
     sc_snapshot *cur;
     struct stat commit_st;     /* identity of the COMMIT file loaded */
-    int wrote;                 /* this process has committed */
+    int writer;                /* this process writes (guarded by mu) */
     /* commit state */
     int64_t seq;
     uint64_t gen;
@@ -99,6 +99,7 @@ struct sc_index {
     uint64_t *mvals;           /* seg no << 32 | doc; UINT64_MAX = gone */
     size_t mcap, mn;
     int map_ready;
+    int optimize;              /* merge everything at the next commit */
 };
 
 static size_t hash64(uint64_t k)
@@ -761,12 +762,12 @@ out:
 /* Merges the smallest segments while there are too many. */
 static int maybe_merge(sc_index *ix, sc_err *err)
 {
-    while (ix->n_ws > MERGE_MAX) {
+    while (ix->n_ws > MERGE_MAX || (ix->optimize && ix->n_ws > 1)) {
         wseg **by = malloc(ix->n_ws * sizeof *by);
         if (!by) return sc_err_set(err, SC_ENOMEM, "out of memory");
         for (size_t i = 0; i < ix->n_ws; i++) by[i] = &ix->ws[i];
         qsort(by, ix->n_ws, sizeof *by, cmp_live);
-        size_t k = MERGE_WIDTH;
+        size_t k = ix->optimize ? ix->n_ws : MERGE_WIDTH;
         uint32_t no = ix->next_seg++;
         int rc = merge_segs(ix, by, k, no, err);
         if (rc) { free(by); return rc; }
@@ -864,24 +865,38 @@ void sc_index_close(sc_index *ix)
 
 int64_t sc_index_seq(sc_index *ix) { return ix->seq; }
 
+/* A process that writes never reloads: it holds the library's lock, so no
+** other process commits.  Set under the mutex before any write. */
+static void mark_writer(sc_index *ix)
+{
+    if (ix->writer) return;         /* only this thread ever sets it */
+    pthread_mutex_lock(&ix->mu);
+    ix->writer = 1;
+    pthread_mutex_unlock(&ix->mu);
+}
+
 sc_snapshot *sc_index_snapshot(sc_index *ix)
 {
     pthread_mutex_lock(&ix->mu);
-    if (!ix->wrote) {
-        /* pick up a commit made by a writer in another process */
+    if (!ix->writer) {
+        /* pick up a commit made by a writer in another process; the
+           snapshot is built on the side, the writer state is not touched */
         char path[4200];
         struct stat sb;
         snprintf(path, sizeof path, "%s/COMMIT", ix->dir);
         if (stat(path, &sb) == 0 && (sb.st_ino != ix->commit_st.st_ino || sb.st_mtim.tv_sec != ix->commit_st.st_mtim.tv_sec ||
-                                     sb.st_mtim.tv_nsec != ix->commit_st.st_mtim.tv_nsec || sb.st_size != ix->commit_st.st_size) &&
-            ix->mb.n_docs == 0) {
+                                     sb.st_mtim.tv_nsec != ix->commit_st.st_mtim.tv_nsec || sb.st_size != ix->commit_st.st_size)) {
             for (int tries = 0; tries < 20; tries++) {
-                int rc = load_commit(ix, NULL);
+                sc_index tmp;
+                memset(&tmp, 0, sizeof tmp);
+                tmp.dir = ix->dir;
+                int rc = load_commit(&tmp, NULL);
                 if (rc == SC_OK) {
-                    sc_snapshot *s = snap_from_ws(ix);
-                    if (s) { sc_snapshot_release(ix->cur); ix->cur = s; }
-                    break;
+                    sc_snapshot *s = snap_from_ws(&tmp);
+                    if (s) { sc_snapshot_release(ix->cur); ix->cur = s; ix->commit_st = tmp.commit_st; }
                 }
+                ws_free(&tmp);
+                map_clear(&tmp);
                 if (rc != SC_ENOTFOUND) break;
                 usleep(10000);
             }
@@ -917,6 +932,7 @@ static int delete_num(sc_index *ix, int64_t num, sc_err *err)
 
 int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err)
 {
+    mark_writer(ix);
     int rc = delete_num(ix, num, err);
     if (rc) return rc;
     if (doc->len > UINT32_MAX / 2) return sc_err_set(err, SC_ELIMIT, "document %lld too long to index", (long long)num);
@@ -935,12 +951,14 @@ int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err)
 
 int sc_index_delete(sc_index *ix, int64_t num, sc_err *err)
 {
+    mark_writer(ix);
     return delete_num(ix, num, err);
 }
 
 int sc_index_clear(sc_index *ix, sc_err *err)
 {
     (void)err;
+    mark_writer(ix);
     ws_free(ix);
     mb_reset(&ix->mb);
     map_clear(ix);
@@ -950,8 +968,10 @@ int sc_index_clear(sc_index *ix, sc_err *err)
 
 int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
 {
+    mark_writer(ix);
     int rc = flush_buffer(ix, err);
     if (!rc) rc = maybe_merge(ix, err);
+    ix->optimize = 0;
     if (rc) return rc;
     /* drop segments with no live documents */
     size_t o = 0;
@@ -1004,14 +1024,14 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
     sc_buf_free(&b);
     ix->gen = gen;
     ix->seq = seq;
-    ix->wrote = 1;
-    stat(path, &ix->commit_st);
     sc_snapshot *s = snap_from_ws(ix);
     if (!s) return sc_err_set(err, SC_ENOMEM, "out of memory (the commit is durable)");
     publish(ix, s);
     collect_garbage(ix);
     return SC_OK;
 }
+
+void sc_index_optimize(sc_index *ix) { ix->optimize = 1; }
 
 int sc_index_check(sc_index *ix, sc_err *err)
 {

@@ -37,8 +37,12 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err);
 /* Drops every segment (for a rebuild); takes effect at the next commit. */
 int sc_index_clear(sc_index *ix, sc_err *err);
 
+/* Asks the next commit to merge every segment into one (after a rebuild:
+** the smallest index and the fastest queries). */
+void sc_index_optimize(sc_index *ix);
+
 /* Readers.  A snapshot pins the current commit; release it when done.
-** Thread-safe.  In a process that has not committed itself (a reader beside
+** Thread-safe.  In a process that has not written itself (a reader beside
 ** another process's writer), a snapshot first picks up a newer commit.
 ** Returns NULL only when out of memory. */
 sc_snapshot *sc_index_snapshot(sc_index *ix);

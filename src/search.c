@@ -463,7 +463,7 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     if (rc) goto out;
     r->total = x.total;
     if (x.scoring) {
-        qsort(x.col.v, x.col.n, sizeof *x.col.v, x.col.sort == SC_SORT_DATE ? cmp_date : cmp_rel);
+        if (x.col.n) qsort(x.col.v, x.col.n, sizeof *x.col.v, x.col.sort == SC_SORT_DATE ? cmp_date : cmp_rel);
         if (opts->want_ids) {
             r->ids = calloc(x.col.n + 1, sizeof *r->ids);
             if (!r->ids) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -450,6 +451,69 @@ static void test_paywall(void **state)
     sc_store_close(st);
 }
 
+/* ---- concurrency: readers see whole commits while the writer works ------ */
+
+typedef struct reader_arg { sc_index *ix; volatile int *stop; int errors, searches; } reader_arg;
+
+static void *reader(void *p)
+{
+    reader_arg *a = p;
+    uint64_t last = 0;
+    while (!*a->stop) {
+        sc_search_opts o = {.query = "并发测试", .limit = 5};
+        sc_results *r;
+        sc_err e = {0};
+        if (sc_search(a->ix, NULL, &o, &r, &e)) { a->errors++; continue; }
+        /* each commit adds 10 matching docs: a search sees whole commits, never fewer than before */
+        if (r->total % 10 || r->total < last) a->errors++;
+        last = r->total;
+        a->searches++;
+        sc_results_free(r);
+    }
+    return NULL;
+}
+
+static void test_concurrency(void **state)
+{
+    (void)state;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    volatile int stop = 0;
+    reader_arg args[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        args[i] = (reader_arg){ix, &stop, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, reader, &args[i]), 0);
+    }
+    int num = 0;
+    for (int c = 0; c < 25; c++) {      /* > MERGE_MAX commits: merges run under the readers */
+        for (int k = 0; k < 10; k++, num++) {
+            char text[200], id[32];
+            snprintf(text, sizeof text, "标题%d\n这是并发测试文档%d号", num, num);
+            snprintf(id, sizeof id, "p%d", num);
+            sc_doc d = {0};
+            d.id = id;
+            d.text = text;
+            d.len = strlen(text);
+            d.free_len = d.len;
+            assert_int_equal(sc_index_add(ix, num, &d, &e), SC_OK);
+        }
+        assert_int_equal(sc_index_commit(ix, c + 1, &e), SC_OK);
+    }
+    stop = 1;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].errors, 0);
+    }
+    sc_search_opts o = {.query = "并发测试", .count_only = 1};
+    sc_results *r;
+    assert_int_equal(sc_search(ix, NULL, &o, &r, &e), SC_OK);
+    assert_int_equal(r->total, 250);
+    sc_results_free(r);
+    sc_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
