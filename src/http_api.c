@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "export.h"
 #include "http_parse.h"
 #include "search.h"
 #include "utf8.h"
@@ -371,13 +372,14 @@ static void api_doc(sc_app *app, const caller *c, const char *id, sc_response *r
     json_reply(resp, 200, o);
 }
 
-/* RFC 5987 encoding of a file name for Content-Disposition. */
+/* Content-Disposition with the export module's safe file name, RFC 5987
+** encoded (filename*), and a plain ASCII fallback. */
 static void disposition(sc_response *resp, const char *title, const char *ext)
 {
-    sc_buf b = SC_BUF_INIT;
     static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)(title ? title : "document"); *p && n < 60; p++, n++) {
+    char *name = sc_export_filename(title, ext);
+    sc_buf b = SC_BUF_INIT;
+    for (const unsigned char *p = (const unsigned char *)(name ? name : "document"); *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
             *p == '-' || *p == '.' || *p == '_')
             sc_buf_addc(&b, (char)*p);
@@ -386,21 +388,13 @@ static void disposition(sc_response *resp, const char *title, const char *ext)
             sc_buf_add(&b, e, 3);
         }
     }
-    /* a cut inside a UTF-8 sequence would be harmless but ugly: back off */
-    snprintf(resp->disposition, sizeof resp->disposition,
-             "attachment; filename=\"document.%s\"; filename*=UTF-8''%s.%s", ext,
-             b.data ? b.data : "document", ext);
+    int n = snprintf(resp->disposition, sizeof resp->disposition,
+                     "attachment; filename=\"document.%s\"; filename*=UTF-8''%s", ext,
+                     b.data && !b.oom ? b.data : "document");
+    if (n < 0 || (size_t)n >= sizeof resp->disposition)
+        snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"document.%s\"", ext);
     sc_buf_free(&b);
-}
-
-/* TXT download, until the export module (src/export.h, sc_export_txt)
-** lands: the clean text as stored, title first.  The lead switches this
-** over to sc_export_txt. */
-static int download_txt_inline(const sc_doc *d, sc_buf *out)
-{
-    sc_buf_add(out, d->text, d->len);
-    if (d->len && d->text[d->len - 1] != '\n') sc_buf_addc(out, '\n');
-    return out->oom ? SC_ENOMEM : SC_OK;
+    free(name);
 }
 
 static void api_download(sc_app *app, const sc_request *req, const caller *c, const char *id,
@@ -414,31 +408,33 @@ static void api_download(sc_app *app, const sc_request *req, const caller *c, co
     }
     if (c->tier == SC_TIER_VISITOR) { sc_api_error(resp, 401, "login_required", "log in as a member to download"); return; }
     if (!sc_tier_reads_paid(c->tier)) { sc_api_error(resp, 403, "members_only", "downloads are for members"); return; }
-    if (!strcmp(fmt, "docx")) {
-        sc_api_error(resp, 501, "not_implemented", "docx export is not available in this build");
-        return;
-    }
     sc_doc d;
     memset(&d, 0, sizeof d);
     int rc = sc_store_get(sc_library_store(app->lib), id, 1, &d, NULL);
     if (rc == SC_ENOTFOUND) { sc_api_error(resp, 404, "not_found", "no such document"); return; }
     if (rc) { sc_api_error(resp, 500, "internal", "cannot read the document"); return; }
-    int used = 0, limit = 0;
-    rc = sc_users_count_download(app->users, &c->user, c->tier, id, req->now, &used, &limit, NULL);
-    if (rc == SC_ELIMIT) {
-        sc_doc_free(&d);
-        sc_api_error(resp, 429, "quota_exceeded", "today's download quota is used up");
-        return;
-    }
-    if (rc) { sc_doc_free(&d); sc_api_error(resp, 500, "internal", "cannot count the download"); return; }
+    /* export first, count after: a failed export costs no quota.  The
+    ** caller's tier was checked above; may_read_paid tells export so. */
+    sc_export_opts eo = {0};
+    eo.may_read_paid = 1;
     sc_buf_reset(&resp->body);
-    rc = download_txt_inline(&d, &resp->body);
-    disposition(resp, d.title, fmt);
+    int docx = !strcmp(fmt, "docx");
+    rc = docx ? sc_export_docx(&d, &eo, &resp->body, NULL) : sc_export_txt(&d, &eo, &resp->body, NULL);
+    if (!rc) disposition(resp, d.title, fmt);
     sc_doc_free(&d);
     if (rc) { sc_api_error(resp, 500, "internal", "export failed"); resp->disposition[0] = 0; return; }
+    int used = 0, limit = 0;
+    rc = sc_users_count_download(app->users, &c->user, c->tier, id, req->now, &used, &limit, NULL);
+    if (rc) {
+        resp->disposition[0] = 0;
+        if (rc == SC_ELIMIT) sc_api_error(resp, 429, "quota_exceeded", "today's download quota is used up");
+        else sc_api_error(resp, 500, "internal", "cannot count the download");
+        return;
+    }
     resp->status = 200;
-    resp->content_type = "text/plain; charset=utf-8";
-    resp->allow_gzip = 1;
+    resp->content_type = docx ? "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                              : "text/plain; charset=utf-8";
+    resp->allow_gzip = !docx;   /* a docx is a zip already */
 }
 
 /* ---- accounts ------------------------------------------------------------- */

@@ -149,9 +149,12 @@ async function run(browser, base) {
   await page.screenshot({ path: path.join(SHOTS, '04-doc-member.png'), fullPage: true });
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#dl-txt')]);
   const file = await dl.path();
-  const body = fs.readFileSync(file, 'utf8');
+  const body = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   check(body.includes(PAID) && body.startsWith('关于推进清廉机关建设的工作总结'), 'the txt download holds the full text');
   check(dl.suggestedFilename().endsWith('.txt'), 'the download has a .txt name: ' + dl.suggestedFilename());
+  const [dx] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#dl-docx')]);
+  const zip = fs.readFileSync(await dx.path());
+  check(zip.slice(0, 2).toString() === 'PK' && dx.suggestedFilename().endsWith('.docx'), 'the Word download is a .docx: ' + dx.suggestedFilename());
   // reading on a phone
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const pp = await phone.newPage();
