@@ -9,8 +9,9 @@ build=(build-essential pkg-config meson ninja-build
        libzstd-dev zlib1g-dev libstreamvbyte-dev libjansson-dev libsodium-dev
        libgsf-1-dev libmicrohttpd-dev libcmocka-dev)
 test=(clang llvm python3 zstd sqlite3 curl libreoffice-writer-nogui poppler-utils
-      chromium fonts-noto-cjk)
-bench=(wrk ripgrep)
+      chromium nodejs npm fonts-noto-cjk opencc)
+bench=(wrk ripgrep opencc groonga-bin libxapian30 libxapian-dev xapian-tools python3-xapian
+       liblucene8-java openjdk-17-jdk-headless)
 
 want=()
 groups=("$@")
@@ -23,12 +24,6 @@ for g in "${groups[@]}"; do
     *) echo "setup.sh: unknown group '$g' (build, test, bench)" >&2; exit 2 ;;
   esac
 done
-
-# Node.js may come from elsewhere than Debian (with its own npm); only ask
-# Debian for it when there is none.
-if printf '%s\n' "${groups[@]}" | grep -qx test && ! command -v npm >/dev/null; then
-  want+=(nodejs npm)
-fi
 
 missing=()
 for p in "${want[@]}"; do

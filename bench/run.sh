@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# run.sh — the benchmark of issue 3, in one command:
+#     bench/run.sh            the whole corpus (../shared/corpus, ~94 M chars)
+#     bench/run.sh --sample   the small slice (bench/out/sample.jsonl), minutes
+# Steps (outputs in bench/out/<run>/, gitignored):
+#   1. bench/prepare.sh (corpus JSONL), bench/make_queries.py (query set:
+#      300 seeded random queries + bench/queries_writer.txt)
+#   2. sucai, release build (build-bench/, or $SUCAI): `sucai ingest --json`
+#      of the JSONL, timed -> sucai/build.tsv; index = du of library/index,
+#      library.db reported separately
+#   3. sucai search --batch over the query file twice in one process
+#      (second pass measured; took_ms per query, count + top 10 + snippets)
+#   4. the peers (bench/peers.sh: SQLite FTS5 trigram, Groonga, Xapian,
+#      Lucene, ripgrep), each indexed and queried with TOPK=10 SNIPPET=1;
+#      a peer already measured on the same corpus and queries is kept
+#      (FORCE=1 redoes it)
+#   5. exactness on the same library: tests/integration/test_exactness.py
+#      --library (300 random queries incl. quoted phrases + writers' + the
+#      benchmark's queries, against a brute-force scan) -> exact.log
+#   6. bench/compare.py prints the table (also written to table.md)
+# Env: SUCAI (binary), PEERS="a b" (subset), SKIP_PEERS=1, SKIP_EXACT=1,
+# REUSE_SUCAI=1 (keep an earlier run's sucai library and ingest time).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
+mode=full; [ "${1:-}" = --sample ] && mode=sample
+bench/prepare.sh || exit 1
+if [ $mode = full ]; then corpus=bench/out/corpus.jsonl; out=bench/out/full
+  inputs=(reports laws news poetry debian); inputs=("${inputs[@]/#/$root/bench/out/parts/}")
+  inputs=("${inputs[@]/%/.jsonl}")      # the same docs in files under 256 MiB
+else corpus=bench/out/sample.jsonl; out=bench/out/sample; inputs=("$root/$corpus"); fi
+mkdir -p "$out"; out=$(realpath "$out"); corpus=$(realpath "$corpus")
+qf=$out/queries.txt
+/usr/bin/python3 bench/make_queries.py "$corpus" "$qf" || exit 1
+nq=$(grep -c . "$qf")
+
+# --- sucai ---------------------------------------------------------------
+sucai=${SUCAI:-}
+if [ -z "$sucai" ]; then
+  [ -d build-bench ] || meson setup build-bench --buildtype=release -Db_ndebug=true -Dwerror=false >/dev/null || exit 1
+  ninja -C build-bench sucai >/dev/null || { echo "run.sh: build failed" >&2; exit 1; }
+  sucai=$root/build-bench/sucai
+fi
+sd=$out/sucai; lib=$sd/library
+if [ "${REUSE_SUCAI:-0}" = 1 ] && [ -s "$sd/build.tsv" ] && [ -d "$lib/index" ]; then
+  echo "run.sh: REUSE_SUCAI=1: keeping $lib and its ingest time"
+else
+  rm -rf "$sd"; mkdir -p "$sd"
+  echo "run.sh: sucai ingest $(date -u +%T)"
+  t0=$(date +%s.%N)
+  "$sucai" --library "$lib" ingest --json "${inputs[@]}" >"$sd/ingest.out" 2>"$sd/ingest.err"
+  rc=$?; t1=$(date +%s.%N)
+  [ $rc -ne 0 ] && echo "run.sh: sucai ingest exit $rc (see $sd/ingest.err)" >&2
+  printf '%s\t%s\t%s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" \
+    "$(du -sB1 "$lib/index" | cut -f1)" "$(cat "$lib"/library.db* | wc -c)" >"$sd/build.tsv"
+fi
+echo "run.sh: sucai search --batch $(date -u +%T)"
+cat "$qf" "$qf" >"$sd/queries2.txt"
+t0=$(date +%s.%N)
+"$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.out" 2>"$sd/batch.err" \
+  || echo "run.sh: sucai search --batch failed (see $sd/batch.err)" >&2
+t1=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f\n", b-a}' >"$sd/batch_wall_s"
+
+# --- peers ---------------------------------------------------------------
+if [ "${SKIP_PEERS:-0}" != 1 ]; then
+  # a peer's earlier result is only reused for the same corpus and queries
+  key=$(stat -c %s "$corpus"; md5sum <"$qf")
+  if [ "$(cat "$out/peers/key" 2>/dev/null)" != "$key" ]; then rm -rf "$out/peers"; fi
+  mkdir -p "$out/peers"; printf '%s' "$key" >"$out/peers/key"
+  bench/peers.sh "$corpus" "$qf" "$out/peers" ${PEERS:-}
+fi
+
+# --- exactness -----------------------------------------------------------
+if [ "${SKIP_EXACT:-0}" != 1 ]; then
+  echo "run.sh: exactness $(date -u +%T)"
+  SUCAI=$sucai /usr/bin/python3 tests/integration/test_exactness.py --library "$lib" \
+    --corpus "$corpus" --queries "$qf" >"$out/exact.log" 2>&1
+  tail -1 "$out/exact.log"
+fi
+
+/usr/bin/python3 bench/compare.py "$out" | tee "$out/table.md"
+echo "($nq queries; per-query hits: $out/hits.txt)"
