@@ -451,6 +451,66 @@ static void test_paywall(void **state)
     sc_store_close(st);
 }
 
+/* ---- damage: check finds it, searches do not crash ------------------------ */
+
+static void test_damage(void **state)
+{
+    (void)state;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    for (int i = 0; i < 300; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "标题\n廉政建设第%d条，清廉机关建设%d", i, i * 7);
+        sc_doc d = {0};
+        d.id = (char *)"x";
+        d.text = text;
+        d.len = strlen(text);
+        assert_int_equal(sc_index_add(ix, i, &d, &e), SC_OK);
+    }
+    assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
+    assert_int_equal(sc_index_check(ix, &e), SC_OK);
+    sc_snapshot *snap = sc_index_snapshot(ix);
+    char path[600];
+    snprintf(path, sizeof path, "%s", snap->v[0].seg->path);
+    size_t size = snap->v[0].seg->size;
+    sc_snapshot_release(snap);
+    sc_index_close(ix);
+    /* flip bytes all over the postings, one at a time */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    srand(3);
+    for (int round = 0; round < 40; round++) {
+        long at = 200 + rand() % (long)(size - 220);
+        fseek(f, at, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, at, SEEK_SET);
+        fputc(c ^ (1 << (rand() % 8)), f);
+        fflush(f);
+        if (sc_index_open(dir, &ix, &e) != SC_OK) continue;
+        assert_int_equal(sc_index_check(ix, &e), SC_EINDEX);
+        static const char *qs[] = {"廉政建设", "第1", "清廉机关建设", "廉", "设第"};
+        for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+            sc_search_opts o = {.query = qs[k], .want_ids = 1};
+            sc_results *r;
+            if (sc_search(ix, NULL, &o, &r, &e) == SC_OK) sc_results_free(r);
+        }
+        sc_index_close(ix);
+        fseek(f, at, SEEK_SET);
+        fputc(c, f);
+        fflush(f);
+    }
+    fclose(f);
+    /* a damaged commit point is an error, not a crash */
+    snprintf(path, sizeof path, "%s/index/COMMIT", dir);
+    f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 20, SEEK_SET);
+    fputc(0x55, f);
+    fclose(f);
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_EINDEX);
+}
+
 /* ---- concurrency: readers see whole commits while the writer works ------ */
 
 typedef struct reader_arg { sc_index *ix; volatile int *stop; int errors, searches; } reader_arg;
@@ -523,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
