@@ -17,6 +17,7 @@
 #   --rebuild         rebuild the base library from the corpus (else reused)
 #   --perf            `perf record -g` the server during the run (perf.data in
 #                     the run folder)
+#   --base DIR        copy this library instead of the corpus' (smoke tests)
 # Environment: SUCAI (binary; default: build-bench/, a release build made
 # here), SUCAI_SHARED (default ../shared), RSS_EVERY (default 2).
 # Work files live in bench/out/load/ (gitignored): base/ is the library of the
@@ -27,7 +28,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SUCAI_SHARED:-$root/../shared}
 out=$root/bench/out/load
 duration=600 conns=32 wrk_threads=1 server_threads=2 port=0 batch=50 files=1000
-burst=0 ingest=1 rebuild=0 perf=0 quick=0
+burst=0 ingest=1 rebuild=0 perf=0 quick=0 base_opt=
 cmdline="bench/load.sh $*"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
     --no-ingest) ingest=0 ;;
     --rebuild) rebuild=1 ;;
     --perf) perf=1 ;;
+    --base) base_opt=$2; shift ;;
     -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -62,8 +64,8 @@ if [ -z "${SUCAI:-}" ]; then
 fi
 bench/prepare.sh
 mkdir -p "$out"
-base=$out/base
-if [ $rebuild = 1 ] || [ ! -e "$base/.load-ok" ]; then
+base=${base_opt:-$out/base}
+if [ -z "$base_opt" ] && { [ $rebuild = 1 ] || [ ! -e "$base/.load-ok" ]; }; then
   say "building the base library from the corpus (minutes)"
   rm -rf "$base" "$base.tmp"
   t0=$(date +%s)
