@@ -179,7 +179,8 @@ int sc_http_sanitize_filename(const char *name, size_t n, char *out, size_t outs
         size_t el = dot ? (size_t)(name + n - dot) : 0;
         int ok = el > 1 && el <= 8;
         for (size_t k = 1; ok && k < el; k++) ok = isalnum((unsigned char)dot[k]);
-        if (ok && (ext == 0 || strcmp(out + ext, dot) != 0)) {
+        /* dot points into name, which is not NUL-terminated: compare by length */
+        if (ok && (ext == 0 || strlen(out + ext) != el || memcmp(out + ext, dot, el) != 0)) {
             size_t keep = cap - el;
             while (keep > 0 && ((unsigned char)out[keep] & 0xC0) == 0x80) keep--;
             if (keep > o) keep = o;

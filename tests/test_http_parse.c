@@ -109,6 +109,17 @@ static void test_filenames(void **state)
     assert_true(n <= 39);
     assert_string_equal(small + n - 5, ".docx");
     assert_int_equal(sc_utf8_check(small, n), n);
+    /* the name is not NUL-terminated (found by fuzz_http): a cut name's
+    ** extension is compared by length, never read past n */
+    char *exact = malloc(100);
+    memset(exact, 'x', 100);
+    memcpy(exact + 50, ".a", 2);
+    memcpy(exact + 98, ".1", 2);
+    sc_http_sanitize_filename(exact, 100, small, sizeof small);
+    n = strlen(small);
+    assert_true(n <= 39);
+    assert_string_equal(small + n - 2, ".1");
+    free(exact);
 }
 
 static void test_ids_names_login(void **state)
