@@ -15,12 +15,12 @@
 **             first absolute].  Longer lists: if df > 128, a skip table of
 **             ceil(df/128) entries {u32 last_doc, u32 end} (end: offset of
 **             the block's end from the first block); then the blocks.  A
-**             block of n <= 128 docs: varint doc_bytes, varint tf_bytes,
-**             [varint pos_bytes if positional], doc gaps (first gap from
-**             the previous block's last doc, or from 0), tf-1, positions
-**             (per doc: first absolute, then gaps).  Each of the three
-**             arrays is Golomb-Rice coded (below).  64 bytes of padding follow the
-**             postings so that decoders never read past the mapping.
+**             block of n <= 128 docs: doc gaps (the first from the
+**             previous block's last doc, or from 0), tf-1, then (if
+**             positional) positions, per doc the first absolute, then
+**             gaps, to the block's end.  Each array is Golomb-Rice coded
+**             (below) and knows its own length.  64 bytes of padding follow
+**             the postings so that decoders never read past the mapping.
 **   dict      blocks of 64 terms: per term varint64 key gap (0 for the
 **             first), varint df, varint64 postings bytes
 **   index     per dict block {u64 first_key, u64 dict_off, u64 post_off}
@@ -471,15 +471,14 @@ static int load_block(sc_postit *it, uint32_t b)
         it->blk = b;
         return 1;
     }
-    uint32_t db, tb, pb = 0;
-    const uint8_t *p = sc_get_varint(start, end, &db);
-    if (p) p = sc_get_varint(p, end, &tb);
-    if (p && it->positional) p = sc_get_varint(p, end, &pb);
-    if (!p || (uint64_t)db + tb + pb != (uint64_t)(end - p)) goto damaged;
-    if (get_vals(p, db, n, it->docs, 1, prev) || get_vals(p + db, tb, n, it->tfs, 0, 0)) goto damaged;
-    for (uint32_t i = 0; i < n; i++) it->tfs[i]++;
-    it->pos_data = p + db + tb;
-    it->pos_bytes = pb;
+    /* the arrays follow each other; each one's code tells where it ends */
+    uint64_t db, tb;
+    if (get_bits(start, (uint64_t)(end - start), n, it->docs, &db)) goto damaged;
+    if (get_bits(start + db, (uint64_t)(end - start) - db, n, it->tfs, &tb)) goto damaged;
+    for (uint32_t i = 0; i < n; i++) { it->docs[i] = prev += it->docs[i]; it->tfs[i]++; }
+    it->pos_data = start + db + tb;
+    it->pos_bytes = (uint64_t)(end - it->pos_data);
+    if (!it->positional && it->pos_bytes) goto damaged;
     it->pos_ready = 0;
     it->blk = b;
     it->n = n;
@@ -748,11 +747,7 @@ int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t 
             }
             pb = put_vals(&part, gaps, total, 0, 0);
         }
-        uint8_t h[16], *hp = h;
-        hp = sc_put_varint(hp, (uint32_t)db);
-        hp = sc_put_varint(hp, (uint32_t)tb);
-        if (positional) hp = sc_put_varint(hp, (uint32_t)pb);
-        sc_buf_add(out, h, (size_t)(hp - h));
+        (void)db; (void)tb; (void)pb;
         sc_buf_add(out, part.data, part.len);
         if (nb > 1) {
             uint32_t e[2] = {docs[s + m - 1], (uint32_t)out->len};
