@@ -15,7 +15,7 @@
 #   --burst           upload the batches back to back from the start instead of
 #                     spreading them over the first 90% of the run
 #   --rebuild         rebuild the base library from the corpus (else reused)
-#   --perf            `perf record -g` the server during the run (perf.data in
+#   --perf            `perf record --call-graph dwarf` the server during the run (perf.data in
 #                     the run folder)
 #   --base DIR        copy this library instead of the corpus' (smoke tests)
 # Environment: SUCAI (binary; default: build-bench/, a release build made
@@ -69,10 +69,20 @@ if [ -z "$base_opt" ] && { [ $rebuild = 1 ] || [ ! -e "$base/.load-ok" ]; }; the
   say "building the base library from the corpus (minutes)"
   rm -rf "$base" "$base.tmp"
   t0=$(date +%s)
-  "$SUCAI" --library "$base.tmp" ingest --json bench/out/parts/*.jsonl >"$out/base_ingest.json" 2>"$out/base_ingest.err"
+  # exit 1 is a partial ingest: the corpus holds a few empty poems, refused
+  rc=0
+  "$SUCAI" --library "$base.tmp" ingest --json bench/out/parts/*.jsonl >"$out/base_ingest.json" 2>"$out/base_ingest.err" || rc=$?
+  tail -1 "$out/base_ingest.err" >&2
+  [ $rc -le 1 ] || { echo "load.sh: ingest of the corpus failed (exit $rc, see $out/base_ingest.err)" >&2; exit 1; }
   mv "$base.tmp" "$base"
   echo "$(( $(date +%s) - t0 ))" >"$base/.load-ok"
   say "base library built in $(cat "$base/.load-ok") s"
+fi
+
+# the index format may have moved on since the base was built
+if ! "$SUCAI" --library "$base" index check >/dev/null 2>&1; then
+  say "the base library's index does not check with this binary: sucai index rebuild (minutes)"
+  "$SUCAI" --library "$base" index rebuild >&2
 fi
 
 # ---- the queries and the new files -------------------------------------------
@@ -133,8 +143,8 @@ curl -fsS "$url/metrics" >"$run/metrics_before.txt"
 (
   t0=$(date +%s.%N)
   while kill -0 "$server_pid" 2>/dev/null; do
-    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null) || break
-    [ -n "$kb" ] && echo "$(echo "$(date +%s.%N) - $t0" | bc) $kb"
+    kb=$(awk '/^(VmRSS|RssAnon|RssFile):/ {printf " %s", $2}' "/proc/$server_pid/status" 2>/dev/null) || break
+    [ -n "$kb" ] && echo "$(echo "$(date +%s.%N) - $t0" | bc)$kb"
     sleep "${RSS_EVERY:-2}"
   done
 ) >"$run/rss.tsv" &
@@ -176,14 +186,22 @@ if [ $ingest = 1 ]; then
 fi
 
 if [ $perf = 1 ]; then
-  perf record -g -o "$run/perf.data" -p "$server_pid" -- sleep "$duration" >/dev/null 2>&1 &
+  perf record --call-graph dwarf,16384 -F 199 -o "$run/perf.data" -p "$server_pid" -- sleep "$duration" >/dev/null 2>&1 &
   pids+=($!)
 fi
 
 # ---- wrk ----------------------------------------------------------------------
+# the server's CPU time (utime + stime, clock ticks) around the run: CPU per
+# request does not depend on what else the shared machine is doing
+cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+echo "CPU_TICKS_BEFORE=$(cpu)" >>"$run/times.env"
+echo "CLK_TCK=$(getconf CLK_TCK)" >>"$run/times.env"
+echo "LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)" >>"$run/times.env"
 say "wrk -t$wrk_threads -c$conns -d${duration}s ($nb ingest batches of $batch files: $([ $ingest = 1 ] && { [ $burst = 1 ] && echo burst || echo spread; } || echo off))"
 LOAD_PATHS=$out/paths.txt LOAD_OUT=$run/wrk.json LOAD_TOKEN=$member_token LOAD_TOKEN_SHARE=0.3 \
   wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" --timeout 5s -s bench/load_mix.lua "$url" >"$run/wrk.out"
+echo "CPU_TICKS_WRK_END=$(cpu)" >>"$run/times.env"
+echo "LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)" >>"$run/times.env"
 if [ $ingest = 1 ]; then
   kill -0 "$upl_pid" 2>/dev/null && say "waiting for the ingest to finish"
   wait "$upl_pid" || true

@@ -207,15 +207,24 @@ def cmd_report(a):
     search_non2xx = sum(v for s, v in search.items() if not s.startswith('2'))
     suggest_non2xx = sum(v for s, v in suggest.items() if not s.startswith('2'))
 
-    rss = []
+    rss, anon = [], []     # (seconds, kB): VmRSS, and its anonymous part (heap)
     with open(os.path.join(d, 'rss.tsv')) as f:
         for line in f:
-            t, kb = line.split()
-            rss.append((float(t), int(kb)))
+            v = line.split()
+            if len(v) >= 2:
+                rss.append((float(v[0]), int(v[1])))
+            if len(v) >= 3:
+                anon.append((float(v[0]), int(v[2])))
     third = max(1, len(rss) // 3)
     first = sum(k for _, k in rss[:third]) / third if rss else 0
     last = sum(k for _, k in rss[-third:]) / third if rss else 0
     growth = (last - first) / first if first else 0
+
+    athird = max(1, len(anon) // 3)
+    afirst = sum(k for _, k in anon[:athird]) / athird if anon else 0
+    alast = sum(k for _, k in anon[-athird:]) / athird if anon else 0
+    ticks = int(env.get('CPU_TICKS_WRK_END', 0)) - int(env.get('CPU_TICKS_BEFORE', 0))
+    cpu_s = ticks / float(env.get('CLK_TCK', 100))
 
     batches = sorted(glob.glob(os.path.join(d, 'ingest', 'batch_*.json')))
     counts = {'added': 0, 'duplicate': 0, 'updated': 0, 'failed': 0}
@@ -246,7 +255,13 @@ def cmd_report(a):
         'wrk_errors': errors, 'server_non2xx': {'search': search_non2xx, 'suggest': suggest_non2xx},
         'rss_kb': {'start': rss[0][1] if rss else 0, 'max': max(k for _, k in rss) if rss else 0,
                    'end': rss[-1][1] if rss else 0, 'first_third_mean': round(first),
-                   'last_third_mean': round(last), 'growth': round(growth, 4), 'samples': len(rss)},
+                   'last_third_mean': round(last), 'growth': round(growth, 4), 'samples': len(rss),
+                   'anon_start': anon[0][1] if anon else 0, 'anon_max': max((k for _, k in anon), default=0),
+                   'anon_end': anon[-1][1] if anon else 0, 'anon_first_third_mean': round(afirst),
+                   'anon_last_third_mean': round(alast)},
+        'server_cpu_s': round(cpu_s, 1),
+        'server_cpu_ms_per_request': round(1000 * cpu_s / w['requests'], 3) if w['requests'] else None,
+        'loadavg_before': env.get('LOADAVG_BEFORE'), 'loadavg_after': env.get('LOADAVG_AFTER'),
         'ingest': {'files': n_files, 'batches': len(batches), 'bad_batches': bad_batches,
                    'wall_s': round(ingest_wall, 1) if ingest_wall is not None else None,
                    'busy_s': round(sum(batch_secs), 1),
@@ -282,6 +297,12 @@ def cmd_report(a):
     print('RSS MiB      start %.1f  max %.1f  end %.1f  (thirds %.1f -> %.1f, %+.1f%%, %d samples)'
           % (r['start'] / 1024, r['max'] / 1024, r['end'] / 1024, first / 1024, last / 1024,
              100 * growth, r['samples']))
+    print('RSS anon MiB start %.1f  max %.1f  end %.1f  (thirds %.1f -> %.1f): the heap; the rest is the mapped index'
+          % (r['anon_start'] / 1024, r['anon_max'] / 1024, r['anon_end'] / 1024, afirst / 1024, alast / 1024))
+    cms = s['server_cpu_ms_per_request']
+    print('server CPU   %.1f s during wrk = %.2f CPU-ms per request (ingest included) -> at most %d requests/s '
+          'on 2 idle cores; load average before %s, after %s'
+          % (cpu_s, cms or 0, int(2000 / cms) if cms else 0, s['loadavg_before'], s['loadavg_after']))
     g = s['ingest']
     if n_files:
         print('ingest       %d files in %d batches: wall %s s (server busy %.1f s, slowest batch %s s); '
