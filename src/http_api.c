@@ -672,6 +672,13 @@ static void api_admin_ingest(sc_app *app, const sc_request *req, sc_response *re
                                      "updated", (json_int_t)counts.updated, "failed", (json_int_t)counts.failed));
 }
 
+int sc_api_is_slow(const sc_request *req)
+{
+    if (strcmp(req->method, "POST") && strcmp(req->method, "DELETE")) return 0;
+    return !strcmp(req->path, "/api/login") || !strcmp(req->path, "/api/register") ||
+           !strncmp(req->path, "/api/admin/", 11);
+}
+
 /* ---- routing ----------------------------------------------------------------- */
 
 static void serve_asset(const sc_asset *a, sc_response *resp, int route)

@@ -68,7 +68,12 @@ typedef struct sc_response {
 int sc_api_precheck(sc_app *app, const sc_request *req, long long content_length,
                     int *body_kind, sc_response *resp);
 
-/* Answers a request whose body is complete. */
+/* Whether answering takes long (password hashing, ingest, deletes): such
+** requests are answered on a worker thread so that the connection's
+** server thread keeps serving its other connections. */
+int sc_api_is_slow(const sc_request *req);
+
+/* Answers a request whose body is complete.  Thread-safe. */
 void sc_api_handle(sc_app *app, const sc_request *req, sc_response *resp);
 
 /* Sets resp to the JSON error {"error":{"code","message"}}; message is
