@@ -35,7 +35,15 @@ typedef struct sc_app {
     sc_suggest *suggest;
     const sc_server_config *cfg;
     pthread_mutex_t write_lock;   /* one ingest or delete at a time */
+    pthread_mutex_t stats_lock;   /* guards the two below */
+    sc_store_stats *stats;        /* cached library statistics, NULL = stale */
 } sc_app;
+
+/* The library's statistics (documents, by type and year), from a cache
+** that ingests and deletes through the API invalidate (the server is the
+** library's only writer).  Thread-safe. */
+int sc_api_stats(sc_app *app, sc_store_stats *out);
+void sc_api_stats_invalidate(sc_app *app);
 
 /* How the body of a request is to be read. */
 enum { SC_BODY_NONE = 0, SC_BODY_JSON, SC_BODY_UPLOAD };

@@ -187,13 +187,14 @@ static void render_metrics(server *sv, sc_response *resp)
     sc_buf_addf(b, "sucai_request_duration_seconds_sum %.6f\n",
                 (double)atomic_load(&sv->latency_us_sum) / 1e6);
     sc_buf_addf(b, "sucai_request_duration_seconds_count %lu\n", atomic_load(&sv->latency_count));
-    sc_store_stats st;
-    if (sc_store_stats_get(sc_library_store(sv->app.lib), &st, NULL) == SC_OK) {
+    sc_store_stats *st = malloc(sizeof *st);   /* 20 KB: not on a pool thread's stack */
+    if (st && sc_api_stats(&sv->app, st) == SC_OK) {
         sc_buf_addf(b, "# HELP sucai_documents Documents in the library.\n# TYPE sucai_documents gauge\n"
-                       "sucai_documents %ld\n", st.docs);
+                       "sucai_documents %ld\n", st->docs);
         sc_buf_addf(b, "# HELP sucai_characters Characters in the library.\n# TYPE sucai_characters gauge\n"
-                       "sucai_characters %lld\n", st.chars);
+                       "sucai_characters %lld\n", st->chars);
     }
+    free(st);
     sc_index *ix = sc_library_index(sv->app.lib);
     if (ix) {
         sc_buf_addf(b, "# HELP sucai_index_bytes Bytes of the index on disk.\n# TYPE sucai_index_bytes gauge\n"
@@ -518,6 +519,7 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     sv->app.cfg = cfg;
     sv->started = (int64_t)time(NULL);
     pthread_mutex_init(&sv->app.write_lock, NULL);
+    pthread_mutex_init(&sv->app.stats_lock, NULL);
     int rc = sc_users_open(sc_library_dir(lib), &sv->app.users, err);
     if (!rc) {
         sc_users_policy pol;
@@ -584,6 +586,8 @@ done:
     sc_suggest_free(sv->app.suggest);
     sc_users_close(sv->app.users);
     pthread_mutex_destroy(&sv->app.write_lock);
+    pthread_mutex_destroy(&sv->app.stats_lock);
+    free(sv->app.stats);
     free(sv);
     return rc;
 }
