@@ -266,10 +266,34 @@ static void api_suggest(sc_app *app, const sc_request *req, sc_response *resp)
     json_reply(resp, 200, json_pack("{s:o}", "suggestions", arr));
 }
 
+int sc_api_stats(sc_app *app, sc_store_stats *out)
+{
+    pthread_mutex_lock(&app->stats_lock);
+    int rc = SC_OK;
+    if (!app->stats) {
+        /* computed under the lock: one scan however many ask at once */
+        sc_store_stats *st = malloc(sizeof *st);
+        rc = st ? sc_store_stats_get(sc_library_store(app->lib), st, NULL) : SC_ENOMEM;
+        if (rc) free(st);
+        else app->stats = st;
+    }
+    if (!rc) *out = *app->stats;
+    pthread_mutex_unlock(&app->stats_lock);
+    return rc;
+}
+
+void sc_api_stats_invalidate(sc_app *app)
+{
+    pthread_mutex_lock(&app->stats_lock);
+    free(app->stats);
+    app->stats = NULL;
+    pthread_mutex_unlock(&app->stats_lock);
+}
+
 static void api_facets(sc_app *app, sc_response *resp)
 {
     sc_store_stats *st = calloc(1, sizeof *st);
-    if (!st || sc_store_stats_get(sc_library_store(app->lib), st, NULL)) {
+    if (!st || sc_api_stats(app, st)) {
         free(st);
         sc_api_error(resp, 500, "internal", "cannot read the library's statistics");
         return;
@@ -607,6 +631,7 @@ static void api_admin_delete(sc_app *app, const char *id, sc_response *resp)
     sc_err e = {0};
     int rc = sc_library_delete(app->lib, id, &e);
     if (!rc) sc_suggest_refresh(app->suggest, sc_library_store(app->lib), NULL);
+    if (!rc) sc_api_stats_invalidate(app);
     pthread_mutex_unlock(&app->write_lock);
     if (rc == SC_ENOTFOUND) sc_api_error(resp, 404, "not_found", "no such document");
     else if (rc) sc_api_error(resp, 500, "internal", "cannot delete the document");
@@ -661,6 +686,7 @@ static void api_admin_ingest(sc_app *app, const sc_request *req, sc_response *re
     pthread_mutex_lock(&app->write_lock);
     int rc = sc_library_ingest(app->lib, paths, 1, on_ingested, &c, &counts, &e);
     if (!rc) sc_suggest_refresh(app->suggest, sc_library_store(app->lib), NULL);
+    sc_api_stats_invalidate(app);
     pthread_mutex_unlock(&app->write_lock);
     if (rc) {
         json_decref(c.results);
@@ -670,6 +696,13 @@ static void api_admin_ingest(sc_app *app, const sc_request *req, sc_response *re
     json_reply(resp, 200, json_pack("{s:o,s:{s:I,s:I,s:I,s:I}}", "results", c.results, "counts",
                                      "added", (json_int_t)counts.added, "duplicate", (json_int_t)counts.duplicate,
                                      "updated", (json_int_t)counts.updated, "failed", (json_int_t)counts.failed));
+}
+
+int sc_api_is_slow(const sc_request *req)
+{
+    if (strcmp(req->method, "POST") && strcmp(req->method, "DELETE")) return 0;
+    return !strcmp(req->path, "/api/login") || !strcmp(req->path, "/api/register") ||
+           !strncmp(req->path, "/api/admin/", 11);
 }
 
 /* ---- routing ----------------------------------------------------------------- */

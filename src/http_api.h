@@ -35,7 +35,15 @@ typedef struct sc_app {
     sc_suggest *suggest;
     const sc_server_config *cfg;
     pthread_mutex_t write_lock;   /* one ingest or delete at a time */
+    pthread_mutex_t stats_lock;   /* guards the two below */
+    sc_store_stats *stats;        /* cached library statistics, NULL = stale */
 } sc_app;
+
+/* The library's statistics (documents, by type and year), from a cache
+** that ingests and deletes through the API invalidate (the server is the
+** library's only writer).  Thread-safe. */
+int sc_api_stats(sc_app *app, sc_store_stats *out);
+void sc_api_stats_invalidate(sc_app *app);
 
 /* How the body of a request is to be read. */
 enum { SC_BODY_NONE = 0, SC_BODY_JSON, SC_BODY_UPLOAD };
@@ -68,7 +76,12 @@ typedef struct sc_response {
 int sc_api_precheck(sc_app *app, const sc_request *req, long long content_length,
                     int *body_kind, sc_response *resp);
 
-/* Answers a request whose body is complete. */
+/* Whether answering takes long (password hashing, ingest, deletes): such
+** requests are answered on a worker thread so that the connection's
+** server thread keeps serving its other connections. */
+int sc_api_is_slow(const sc_request *req);
+
+/* Answers a request whose body is complete.  Thread-safe. */
 void sc_api_handle(sc_app *app, const sc_request *req, sc_response *resp);
 
 /* Sets resp to the JSON error {"error":{"code","message"}}; message is

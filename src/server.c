@@ -41,6 +41,7 @@ static const double latency_le_ms[] = {1, 2, 5, 10, 20, 50, 100, 250, 500, 1000,
 typedef struct server {
     sc_app app;
     atomic_long inflight;
+    atomic_int workers;                    /* slow requests being answered off the pool */
     atomic_ulong requests[SC_ROUTE_COUNT][N_STATUS];
     atomic_ulong latency[N_BUCKETS + 1];   /* cumulative at render time */
     atomic_ullong latency_us_sum;
@@ -49,7 +50,11 @@ typedef struct server {
 } server;
 
 typedef struct conn_req {
+    server *sv;
     sc_request req;
+    int working;                 /* answered by a worker thread (suspended) */
+    atomic_int work_done;
+    sc_response work_resp;
     int body_kind;
     sc_buf body;
     int too_big, queued, upload_failed;
@@ -182,13 +187,14 @@ static void render_metrics(server *sv, sc_response *resp)
     sc_buf_addf(b, "sucai_request_duration_seconds_sum %.6f\n",
                 (double)atomic_load(&sv->latency_us_sum) / 1e6);
     sc_buf_addf(b, "sucai_request_duration_seconds_count %lu\n", atomic_load(&sv->latency_count));
-    sc_store_stats st;
-    if (sc_store_stats_get(sc_library_store(sv->app.lib), &st, NULL) == SC_OK) {
+    sc_store_stats *st = malloc(sizeof *st);   /* 20 KB: not on a pool thread's stack */
+    if (st && sc_api_stats(&sv->app, st) == SC_OK) {
         sc_buf_addf(b, "# HELP sucai_documents Documents in the library.\n# TYPE sucai_documents gauge\n"
-                       "sucai_documents %ld\n", st.docs);
+                       "sucai_documents %ld\n", st->docs);
         sc_buf_addf(b, "# HELP sucai_characters Characters in the library.\n# TYPE sucai_characters gauge\n"
-                       "sucai_characters %lld\n", st.chars);
+                       "sucai_characters %lld\n", st->chars);
     }
+    free(st);
     sc_index *ix = sc_library_index(sv->app.lib);
     if (ix) {
         sc_buf_addf(b, "# HELP sucai_index_bytes Bytes of the index on disk.\n# TYPE sucai_index_bytes gauge\n"
@@ -283,6 +289,7 @@ static enum MHD_Result first_call(server *sv, struct MHD_Connection *c, const ch
     *con_cls = r;
     atomic_fetch_add(&sv->inflight, 1);
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->sv = sv;
     r->cur_fd = -1;
     r->route = SC_ROUTE_OTHER;
     r->req.conn = c;
@@ -315,6 +322,43 @@ static enum MHD_Result first_call(server *sv, struct MHD_Connection *c, const ch
                               "upload files as multipart/form-data", SC_ROUTE_ADMIN_INGEST);
     }
     return MHD_YES;
+}
+
+/* Answers a slow request off the pool; the connection is suspended
+** meanwhile and resumed when the answer is ready, which calls the access
+** handler again to queue it. */
+static void *worker(void *arg)
+{
+    conn_req *r = arg;
+    server *sv = r->sv;
+    sc_api_handle(&sv->app, &r->req, &r->work_resp);
+    atomic_store(&r->work_done, 1);
+    MHD_resume_connection(r->req.conn);
+    atomic_fetch_sub(&sv->workers, 1);
+    return NULL;
+}
+
+#define MAX_WORKERS 32
+
+/* Starts the worker for r; 0 when it could not (then answer inline). */
+static int start_worker(server *sv, conn_req *r)
+{
+    if (atomic_fetch_add(&sv->workers, 1) >= MAX_WORKERS) { atomic_fetch_sub(&sv->workers, 1); return 0; }
+    pthread_attr_t at;
+    pthread_t th;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    r->working = 1;
+    MHD_suspend_connection(r->req.conn);
+    if (pthread_create(&th, &at, worker, r)) {
+        pthread_attr_destroy(&at);
+        r->working = 0;
+        MHD_resume_connection(r->req.conn);
+        atomic_fetch_sub(&sv->workers, 1);
+        return 0;
+    }
+    pthread_attr_destroy(&at);
+    return 1;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -351,6 +395,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         return MHD_YES;
     }
+    if (r->working) {
+        if (!atomic_load(&r->work_done)) return MHD_YES;
+        r->working = 0;
+        return send_response(sv, r, &r->work_resp);
+    }
     if (r->queued) return MHD_YES;
     if (r->too_big) return send_error(sv, r, 413, "too_large", "request body too large", SC_ROUTE_OTHER);
 
@@ -369,6 +418,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->req.body_len = r->body.len;
     if (!strcmp(url, "/metrics") && (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
         render_metrics(sv, &resp);
+    else if (sc_api_is_slow(&r->req) && start_worker(sv, r))
+        return MHD_YES;
     else
         sc_api_handle(&sv->app, &r->req, &resp);
     return send_response(sv, r, &resp);
@@ -426,6 +477,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     close_current(r);
     remove_tree(r->upload_dir);
     sc_buf_free(&r->body);
+    sc_buf_free(&r->work_resp.body);
     free(r);
     atomic_fetch_sub(&sv->inflight, 1);
 }
@@ -467,6 +519,7 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     sv->app.cfg = cfg;
     sv->started = (int64_t)time(NULL);
     pthread_mutex_init(&sv->app.write_lock, NULL);
+    pthread_mutex_init(&sv->app.stats_lock, NULL);
     int rc = sc_users_open(sc_library_dir(lib), &sv->app.users, err);
     if (!rc) {
         sc_users_policy pol;
@@ -497,7 +550,7 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
 
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cores > 0 ? cores : 2);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, sv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -522,6 +575,9 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     fprintf(stderr, "sucai: %s received, finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
+    /* an ingest in a worker finishes (commits or rolls back) whatever it takes */
+    if (atomic_load(&sv->workers) > 0) fprintf(stderr, "sucai: waiting for an ingest or account change to finish\n");
+    while (atomic_load(&sv->workers) > 0) usleep(10000);
     for (int i = 0; i < 1000 && atomic_load(&sv->inflight) > 0; i++) usleep(10000);
     MHD_stop_daemon(d);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -530,6 +586,8 @@ done:
     sc_suggest_free(sv->app.suggest);
     sc_users_close(sv->app.users);
     pthread_mutex_destroy(&sv->app.write_lock);
+    pthread_mutex_destroy(&sv->app.stats_lock);
+    free(sv->app.stats);
     free(sv);
     return rc;
 }
