@@ -6,6 +6,9 @@
 #   bench/out/parts/NAME.jsonl the same, one file per corpus (sucai's reader
 #                            takes at most 256 MiB per file; all five files
 #                            go to one `sucai ingest` command)
+#   bench/out/core.jsonl     reports + laws + news (~59 M characters, 79k docs):
+#                            the prose corpora, for engines or runs that
+#                            cannot take the 389k short poems
 #   bench/out/sample.jsonl   a small deterministic slice for CI and quick runs:
 #                            all reports, every 10th law, every 40th news item,
 #                            every 200th poem, every 20th debian doc
@@ -17,7 +20,7 @@ out=$root/bench/out
 mkdir -p "$out"
 if [ ! -d "$shared/corpus" ]; then echo "prepare.sh: $shared/corpus not found" >&2; exit 1; fi
 mkdir -p "$out/parts"
-if [ "${1:-}" != --force ] && [ -s "$out/corpus.jsonl" ] && [ -s "$out/sample.jsonl" ] && [ -s "$out/parts/debian.jsonl" ]; then
+if [ "${1:-}" != --force ] && [ -s "$out/corpus.jsonl" ] && [ -s "$out/sample.jsonl" ] && [ -s "$out/parts/debian.jsonl" ] && [ -s "$out/core.jsonl" ]; then
   echo "prepare.sh: $out/corpus.jsonl and sample.jsonl exist (use --force to rebuild)" >&2; exit 0
 fi
 /usr/bin/python3 - "$shared/corpus" "$out" <<'PY'
@@ -48,4 +51,5 @@ os.replace(os.path.join(out, 'sample.jsonl.tmp'), os.path.join(out, 'sample.json
 print('prepare.sh: corpus.jsonl %d docs, %d chars; sample.jsonl %d docs' % (nall, chars, nsample),
       file=sys.stderr)
 PY
-ls -l "$out"/corpus.jsonl "$out"/sample.jsonl >&2
+cat "$out"/parts/{reports,laws,news}.jsonl >"$out/core.jsonl"
+ls -l "$out"/corpus.jsonl "$out"/core.jsonl "$out"/sample.jsonl >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — the benchmark of issue 3, in one command:
 #     bench/run.sh            the whole corpus (../shared/corpus, ~94 M chars)
+#     bench/run.sh --core     reports + laws + news (bench/out/core.jsonl, ~59 M chars)
 #     bench/run.sh --sample   the small slice (bench/out/sample.jsonl), minutes
 # Steps (outputs in bench/out/<run>/, gitignored):
 #   1. bench/prepare.sh (corpus JSONL), bench/make_queries.py (query set:
@@ -22,11 +23,13 @@
 # REUSE_SUCAI=1 (keep an earlier run's sucai library and ingest time).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
-mode=full; [ "${1:-}" = --sample ] && mode=sample
+mode=full; [ "${1:-}" = --sample ] && mode=sample; [ "${1:-}" = --core ] && mode=core
 bench/prepare.sh || exit 1
 if [ $mode = full ]; then corpus=bench/out/corpus.jsonl; out=bench/out/full
   inputs=(reports laws news poetry debian); inputs=("${inputs[@]/#/$root/bench/out/parts/}")
   inputs=("${inputs[@]/%/.jsonl}")      # the same docs in files under 256 MiB
+elif [ $mode = core ]; then corpus=bench/out/core.jsonl; out=bench/out/core
+  inputs=("$root"/bench/out/parts/{reports,laws,news}.jsonl)
 else corpus=bench/out/sample.jsonl; out=bench/out/sample; inputs=("$root/$corpus"); fi
 mkdir -p "$out"; out=$(realpath "$out"); corpus=$(realpath "$corpus")
 qf=$out/queries.txt
