@@ -131,6 +131,11 @@ login() {  # name -> bearer token
     -d "{\"name\": \"$1\", \"password\": \"$pw\", \"token\": true}" "$url/api/login" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
+# a benchmark of empty answers would prove nothing: the corpus must be found
+hits=$(curl -fsS "$url/api/search?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+[ "$hits" -gt 0 ] || { echo "load.sh: a search for 乡村振兴 finds nothing: the library is empty or unreadable" >&2; exit 1; }
+say "乡村振兴 finds $hits documents"
 admin_token=$(login loadadmin)
 member_token=$(login loadmember)
 
