@@ -770,7 +770,12 @@ void sc_api_handle(sc_app *app, const sc_request *req, sc_response *resp)
             return;
         }
         if (!action[0]) { ROUTE(SC_ROUTE_DOC, 1); api_doc(app, &c, id, resp); }
-        else if (!strcmp(action, "download")) { ROUTE(SC_ROUTE_DOWNLOAD, 1); api_download(app, req, &c, id, resp); }
+        else if (!strcmp(action, "download")) {
+            ROUTE(SC_ROUTE_DOWNLOAD, 1);
+            /* a HEAD would count against the quota for nothing */
+            if (strcmp(m, "GET")) { sc_api_error(resp, 405, "method_not_allowed", "method not allowed"); return; }
+            api_download(app, req, &c, id, resp);
+        }
         else sc_api_error(resp, 404, "not_found", "no such page");
     } else if (!strncmp(p, "/api/admin/", 11)) {
         int route = !strcmp(p, "/api/admin/ingest") ? SC_ROUTE_ADMIN_INGEST
