@@ -210,9 +210,9 @@ async function pageSearch(params) {
     if (!('page' in changes)) p.delete('page');
     location.hash = '#/search?' + p.toString();
   };
-  const sel = (name, label, options) => [h('label', { for: 'f-' + name }, label),
+  const sel = (name, label, options) => h('div', { class: 'f' }, h('label', { for: 'f-' + name }, label),
     h('select', { id: 'f-' + name, onchange: (ev) => go({ [name]: ev.target.value }) },
-      options.map(([v, t]) => h('option', { value: v, selected: (params.get(name) || '') === v }, t)))];
+      options.map(([v, t]) => h('option', { value: v, selected: (params.get(name) || '') === v }, t))));
   const filters = h('aside', { class: 'filters card' }, h('h2', {}, '筛选'),
     sel('type', '类型', [['', '全部类型'], ...(f.types || []).filter(t => t.name !== 'unknown').map(t => [t.name, t.name + '（' + t.docs + '）'])]),
     sel('year', '年份', [['', '全部年份'], ...(f.years || []).filter(y => y.year).sort((a, b) => b.year - a.year).map(y => [String(y.year), y.year + '（' + y.docs + '）'])]),
