@@ -582,7 +582,8 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     while (atomic_load(&sv->workers) > 0) usleep(10000);
     for (int i = 0; i < 1000 && atomic_load(&sv->inflight) > 0; i++) usleep(10000);
     MHD_stop_daemon(d);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* SIGINT and SIGTERM stay blocked: a second one (a supervisor repeating
+    ** itself) must not kill the process before the caller closes the library */
     fprintf(stderr, "sucai: stopped\n");
 done:
     sc_suggest_free(sv->app.suggest);
