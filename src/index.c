@@ -51,19 +51,23 @@
 
 /* ---- in-memory buffer ---------------------------------------------------- */
 
-typedef struct mterm {
+#define MT_INLINE 28
+typedef struct mterm {     /* one cache line: rare terms never leave it */
     uint64_t key;
     uint8_t *buf;          /* per doc: varint gap, then tf (plain) or
-                              positions+1 / gaps and a 0 (positional) */
+                              positions+1 / gaps and a 0 (positional);
+                              NULL while the bytes fit in inl */
     uint32_t len, cap, last_doc, last_pos, tf;
+    uint8_t inl[MT_INLINE];
 } mterm;
+
+typedef struct hslot { uint64_t key; uint32_t val; } hslot;   /* val: index + 1; 0 = empty */
 
 typedef struct membuf {
     mterm *terms;
     size_t n_terms, cap_terms;
     uint32_t *uni, *tuni;  /* [UNI_DIRECT]: term index + 1 */
-    uint64_t *hkeys;
-    uint32_t *hvals;       /* index + 1; 0 = empty */
+    hslot *hash;
     size_t hcap, hn;
     sc_docmeta *docs;
     uint8_t *del;
@@ -121,8 +125,7 @@ static void mb_free(membuf *m)
     free(m->terms);
     free(m->uni);
     free(m->tuni);
-    free(m->hkeys);
-    free(m->hvals);
+    free(m->hash);
     free(m->docs);
     free(m->del);
     free(m->touched);
@@ -142,21 +145,17 @@ static void mb_reset(membuf *m)
 static int mb_hgrow(membuf *m)
 {
     size_t cap = m->hcap ? m->hcap * 2 : (1u << 16);
-    uint64_t *k = malloc(cap * sizeof *k);
-    uint32_t *v = calloc(cap, sizeof *v);
-    if (!k || !v) { free(k); free(v); return -1; }
+    hslot *h = calloc(cap, sizeof *h);
+    if (!h) return -1;
     for (size_t i = 0; i < m->hcap; i++) {
-        if (!m->hvals[i]) continue;
-        size_t j = hash64(m->hkeys[i]) & (cap - 1);
-        while (v[j]) j = (j + 1) & (cap - 1);
-        k[j] = m->hkeys[i];
-        v[j] = m->hvals[i];
+        if (!m->hash[i].val) continue;
+        size_t j = hash64(m->hash[i].key) & (cap - 1);
+        while (h[j].val) j = (j + 1) & (cap - 1);
+        h[j] = m->hash[i];
     }
-    m->bytes += (cap - m->hcap) * 12;
-    free(m->hkeys);
-    free(m->hvals);
-    m->hkeys = k;
-    m->hvals = v;
+    m->bytes += (cap - m->hcap) * sizeof *h;
+    free(m->hash);
+    m->hash = h;
     m->hcap = cap;
     return 0;
 }
@@ -174,6 +173,7 @@ static mterm *mb_new_term(membuf *m, uint64_t key, uint32_t *slot)
     mterm *t = &m->terms[m->n_terms++];
     memset(t, 0, sizeof *t);
     t->key = key;
+    t->cap = MT_INLINE;
     t->last_doc = UINT32_MAX;
     *slot = (uint32_t)m->n_terms;
     return t;
@@ -190,26 +190,28 @@ static mterm *mb_term(membuf *m, uint64_t key)
     }
     if (m->hn * 2 >= m->hcap && mb_hgrow(m)) return NULL;
     size_t j = hash64(key) & (m->hcap - 1);
-    while (m->hvals[j]) {
-        if (m->hkeys[j] == key) return &m->terms[m->hvals[j] - 1];
+    while (m->hash[j].val) {
+        if (m->hash[j].key == key) return &m->terms[m->hash[j].val - 1];
         j = (j + 1) & (m->hcap - 1);
     }
-    m->hkeys[j] = key;
+    m->hash[j].key = key;
     m->hn++;
-    return mb_new_term(m, key, &m->hvals[j]);
+    return mb_new_term(m, key, &m->hash[j].val);
 }
 
 static int mt_put(membuf *m, mterm *t, uint32_t v)
 {
     if (t->len + 5 > t->cap) {
-        uint32_t cap = t->cap ? t->cap * 2 : 8;
+        uint32_t cap = t->cap * 2;
         uint8_t *b = realloc(t->buf, cap);
         if (!b) return -1;
-        m->bytes += cap - t->cap;
+        if (!t->buf) memcpy(b, t->inl, t->len);
+        m->bytes += cap;
         t->buf = b;
         t->cap = cap;
     }
-    t->len = (uint32_t)(sc_put_varint(t->buf + t->len, v) - t->buf);
+    uint8_t *d = t->buf ? t->buf : t->inl;
+    t->len = (uint32_t)(sc_put_varint(d + t->len, v) - d);
     return 0;
 }
 
@@ -268,7 +270,19 @@ static int mb_add(membuf *m, int64_t num, const sc_doc *doc)
         m->del = del;
         m->cap_docs = cap;
     }
-    if (sc_normalize(doc->text ? doc->text : "", doc->text ? doc->len : 0, 0, &m->norm)) return SC_ENOMEM;
+    const char *text = doc->text ? doc->text : "";
+    size_t len = doc->text ? doc->len : 0;
+    if (sc_text_has_title(text, len, doc->title)) {
+        if (sc_normalize(text, len, 0, &m->norm)) return SC_ENOMEM;
+    } else {
+        sc_buf b = SC_BUF_INIT;        /* title kept apart: put it in front */
+        sc_buf_adds(&b, doc->title);
+        sc_buf_addc(&b, '\n');
+        sc_buf_add(&b, text, len);
+        int bad = b.oom || sc_normalize(b.data, b.len, 0, &m->norm);
+        sc_buf_free(&b);
+        if (bad) return SC_ENOMEM;
+    }
     const uint32_t *c = m->norm.cps;
     uint32_t n = (uint32_t)m->norm.n, doc_no = m->n_docs, title_len = n;
     for (uint32_t i = 0; i < n; i++) if (c[i] == '\n') { title_len = i; break; }
@@ -362,7 +376,7 @@ static int mb_flush(membuf *m, const char *path, sc_err *err)
         const mterm *t = &m->terms[order[k]];
         int positional = SC_KEY_POSITIONAL(t->key);
         pl.n = pl.np = 0;
-        const uint8_t *p = t->buf, *end = t->buf + t->len;
+        const uint8_t *p = t->buf ? t->buf : t->inl, *end = p + t->len;
         uint32_t doc = 0;
         int first = 1;
         while (p < end && !rc) {

@@ -11,16 +11,19 @@
 **             (offsets into strings; NUL-terminated): 36 bytes a doc
 **   strings   the string blob (types and sources deduplicated)
 **   postings  per term, in key order.  A list of df <= 3 documents is
-**             varints: per doc gap (first from 0), tf-1, [position gaps,
-**             first absolute].  Longer lists: if df > 128, a skip table of
+**             one bit stream: per doc its number in ceil(log2(n_docs))
+**             bits, tf-1 in unary, [positions in ceil(log2(len)) bits].  Longer lists: if df > 128, a skip table of
 **             ceil(df/128) entries {u32 last_doc, u32 end} (end: offset of
 **             the block's end from the first block); then the blocks.  A
-**             block of n <= 128 docs: varint doc_bytes, varint tf_bytes,
-**             [varint pos_bytes if positional], doc gaps (first gap from
-**             the previous block's last doc, or from 0), tf-1, positions
-**             (per doc: first absolute, then gaps).  Each of the three
-**             arrays is Golomb-Rice coded (below).  64 bytes of padding follow the
-**             postings so that decoders never read past the mapping.
+**             block of n <= 128 docs: doc gaps (the first from the
+**             previous block's last doc, or from 0), tf-1, then (if
+**             positional) positions to the block's end: a byte k, then
+**             per doc its first position in ceil(log2(len)) bits (len from
+**             the doc column: the first position is uniform, this is its
+**             entropy) and the next ones as Rice(k) codes of gap - 1.  The
+**             doc and tf arrays are Golomb-Rice coded (below) and know
+**             their own length.  64 bytes of padding follow
+**             the postings so that decoders never read past the mapping.
 **   dict      blocks of 64 terms: per term varint64 key gap (0 for the
 **             first), varint df, varint64 postings bytes
 **   index     per dict block {u64 first_key, u64 dict_off, u64 post_off}
@@ -97,6 +100,45 @@ static uint64_t rice_cost(const uint32_t *v, uint32_t m, uint32_t k)
     return c;
 }
 
+/* Reads one Rice value at *bit of bs (limit: bits available). */
+static inline int rice_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t k, uint32_t *v)
+{
+    uint64_t b = *bit, x;
+    if (b >= limit) return -1;
+    memcpy(&x, bs + (b >> 3), 8);
+    x >>= b & 7;                                 /* >= 57 valid bits */
+    if (!x) return -1;
+    uint32_t q = (uint32_t)__builtin_ctzll(x);
+    if (q < RICE_ESC) {
+        x >>= q + 1;
+        *v = (q << k) | (uint32_t)(x & ((1ull << k) - 1));
+        b += q + 1 + k;
+    } else if (q == RICE_ESC) {
+        b += RICE_ESC + 1;
+        memcpy(&x, bs + (b >> 3), 8);
+        *v = (uint32_t)(x >> (b & 7));
+        b += 32;
+    } else {
+        return -1;
+    }
+    *bit = b;
+    return b <= limit ? 0 : -1;
+}
+
+/* Reads w <= 32 bits at *bit. */
+static inline int fixed_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t w, uint32_t *v)
+{
+    uint64_t b = *bit, x;
+    if (b + w > limit) return -1;
+    memcpy(&x, bs + (b >> 3), 8);
+    *v = (uint32_t)((x >> (b & 7)) & ((1ull << w) - 1));
+    *bit = b + w;
+    return 0;
+}
+
+/* Bits needed for a position in a document of len characters. */
+static inline uint32_t pos_width(uint32_t len) { return len > 1 ? 32 - (uint32_t)__builtin_clz(len - 1) : 0; }
+
 static int get_bits(const uint8_t *p, uint64_t avail, uint32_t n, uint32_t *out, uint64_t *used)
 {
     uint32_t nch = (n + RICE_CHUNK - 1) / RICE_CHUNK;
@@ -106,28 +148,9 @@ static int get_bits(const uint8_t *p, uint64_t avail, uint32_t n, uint32_t *out,
     for (uint32_t c = 0; c < nch; c++) {
         uint32_t k = ks[c], m = n - c * RICE_CHUNK < RICE_CHUNK ? n - c * RICE_CHUNK : RICE_CHUNK;
         if (k > 31) return -1;
-        uint64_t mask = (1ull << k) - 1;
         uint32_t *o = out + c * RICE_CHUNK;
-        for (uint32_t i = 0; i < m; i++) {
-            if (bit >= limit) return -1;
-            uint64_t x;
-            memcpy(&x, bs + (bit >> 3), 8);
-            x >>= bit & 7;                           /* >= 57 valid bits */
-            if (!x) return -1;
-            uint32_t q = (uint32_t)__builtin_ctzll(x);
-            if (q < RICE_ESC) {
-                x >>= q + 1;
-                o[i] = (q << k) | (uint32_t)(x & mask);
-                bit += q + 1 + k;
-            } else if (q == RICE_ESC) {
-                bit += RICE_ESC + 1;
-                memcpy(&x, bs + (bit >> 3), 8);
-                o[i] = (uint32_t)(x >> (bit & 7));
-                bit += 32;
-            } else {
-                return -1;
-            }
-        }
+        for (uint32_t i = 0; i < m; i++)
+            if (rice_read(bs, &bit, limit, k, &o[i])) return -1;
     }
     if (bit > limit) return -1;
     *used = nch + (bit + 7) / 8;
@@ -143,6 +166,34 @@ static void bw_put(bitw *w, uint64_t v, uint32_t nbits)   /* nbits <= 32 */
     while (w->fill >= 8) { *w->o++ = (uint8_t)w->acc; w->acc >>= 8; w->fill -= 8; }
 }
 
+static void rice_write(bitw *w, uint32_t k, uint32_t v)
+{
+    uint32_t q = v >> k;
+    if (q < RICE_ESC) {
+        bw_put(w, 1ull << q, q + 1);             /* q zeros, then a one */
+        if (k) bw_put(w, v & ((1ull << k) - 1), k);
+    } else {
+        bw_put(w, 1ull << RICE_ESC, RICE_ESC + 1);
+        bw_put(w, v, 32);
+    }
+}
+
+/* The Rice parameter that codes v[0..n) in the fewest bits; *cost gets them. */
+static uint32_t rice_pick(const uint32_t *v, uint32_t n, uint64_t *cost)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) sum += v[i];
+    uint32_t mean = n ? (uint32_t)(sum / n) : 0, k0 = mean ? 31 - (uint32_t)__builtin_clz(mean) : 0;
+    uint32_t best = k0;
+    uint64_t best_cost = rice_cost(v, n, k0);
+    for (uint32_t k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
+        uint64_t c = rice_cost(v, n, k);
+        if (c < best_cost) { best_cost = c; best = k; }
+    }
+    *cost = best_cost;
+    return best;
+}
+
 static void put_bits(sc_buf *b, const uint32_t *v, uint32_t n)
 {
     uint32_t nch = (n + RICE_CHUNK - 1) / RICE_CHUNK;
@@ -153,15 +204,8 @@ static void put_bits(sc_buf *b, const uint32_t *v, uint32_t n)
     for (uint32_t c = 0; c < nch; c++) {
         uint32_t m = n - c * RICE_CHUNK < RICE_CHUNK ? n - c * RICE_CHUNK : RICE_CHUNK;
         const uint32_t *cv = v + c * RICE_CHUNK;
-        uint64_t sum = 0;
-        for (uint32_t i = 0; i < m; i++) sum += cv[i];
-        uint32_t mean = (uint32_t)(sum / m), k0 = mean ? 31 - (uint32_t)__builtin_clz(mean) : 0;
-        uint32_t best = k0;
-        uint64_t best_cost = rice_cost(cv, m, k0);
-        for (uint32_t k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
-            uint64_t cst = rice_cost(cv, m, k);
-            if (cst < best_cost) { best_cost = cst; best = k; }
-        }
+        uint64_t best_cost;
+        uint32_t best = rice_pick(cv, m, &best_cost);
         kbuf[c] = (uint8_t)best;
         bits += best_cost;
     }
@@ -173,32 +217,11 @@ static void put_bits(sc_buf *b, const uint32_t *v, uint32_t n)
     for (uint32_t c = 0; c < nch; c++) {
         uint32_t k = kbuf[c], m = n - c * RICE_CHUNK < RICE_CHUNK ? n - c * RICE_CHUNK : RICE_CHUNK;
         const uint32_t *cv = v + c * RICE_CHUNK;
-        for (uint32_t i = 0; i < m; i++) {
-            uint32_t q = cv[i] >> k;
-            if (q < RICE_ESC) {
-                bw_put(&w, 0, q);
-                bw_put(&w, 1, 1);
-                if (k) bw_put(&w, cv[i] & ((1ull << k) - 1), k);
-            } else {
-                bw_put(&w, 0, RICE_ESC);
-                bw_put(&w, 1, 1);
-                bw_put(&w, cv[i], 32);
-            }
-        }
+        for (uint32_t i = 0; i < m; i++) rice_write(&w, k, cv[i]);
     }
     if (w.fill) *w.o++ = (uint8_t)w.acc;
     b->len += nb;
     if (kbuf != ks) free(kbuf);
-}
-
-/* Decodes n values from exactly [p, p+bytes); delta: prefix sums from prev. */
-static int get_vals(const uint8_t *p, uint64_t bytes, uint32_t n, uint32_t *out, int delta, uint32_t prev)
-{
-    uint64_t used;
-    if (get_bits(p, bytes, n, out, &used) || used != bytes) return -1;
-    if (delta)
-        for (uint32_t i = 0; i < n; i++) out[i] = prev += out[i];
-    return 0;
 }
 
 /* Appends n values (n <= 128 when delta) to b; returns bytes written. */
@@ -331,6 +354,8 @@ static int dict_entry(const sc_seg *s, const uint8_t **p, const uint8_t *end, ui
     *key += gap;
     t->key = *key;
     t->df = df;
+    t->lens = s->len;
+    t->n_docs = s->n_docs;
     t->p = s->post + *post;
     t->len = len;
     *post += len;
@@ -394,6 +419,8 @@ void sc_postit_init(sc_postit *it, const sc_term *t)
 {
     it->df = t->df;
     it->bad = 0;
+    it->lens = t->lens;
+    it->n_docs = t->n_docs;
     it->positional = SC_KEY_POSITIONAL(t->key);
     it->nblocks = (t->df + SC_BLOCK - 1) / SC_BLOCK;
     it->end = t->p + t->len;
@@ -417,35 +444,33 @@ void sc_postit_free(sc_postit *it)
     it->pos_cap = 0;
 }
 
-/* A short list: per doc varint gap, varint tf-1, [varint position gaps]. */
+/* A short list, one bit stream: per doc its number in pos_width(n_docs)
+** bits, tf-1 in unary (Rice, k = 0), [each position in pos_width(len)]. */
 static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint32_t n)
 {
-    uint32_t doc = 0, np = 0;
+    uint32_t np = 0, wd = pos_width(it->n_docs);
+    uint64_t bit = 0, limit = (uint64_t)(end - p) * 8;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t gap, tf1;
-        if (!(p = sc_get_varint(p, end, &gap)) || !(p = sc_get_varint(p, end, &tf1))) return -1;
-        doc = i ? doc + gap : gap;
+        uint32_t doc, tf1;
+        if (fixed_read(p, &bit, limit, wd, &doc) || rice_read(p, &bit, limit, 0, &tf1)) return -1;
+        if (doc >= it->n_docs || (i && doc <= it->docs[i - 1])) return -1;
         it->docs[i] = doc;
         it->tfs[i] = tf1 + 1;
         it->poff[i] = np;
         if (!it->positional) continue;
-        if ((uint64_t)tf1 + 1 > (uint64_t)(end - p)) return -1;     /* >= 1 byte a position */
+        uint32_t wp = pos_width(it->lens[doc]);
+        if ((uint64_t)(tf1 + 1) * wp > limit - bit) return -1;
         if (np + tf1 + 1 + 16 > it->pos_cap) {
-            size_t cap = (np + tf1 + 1) * 2 + 64;
+            size_t cap = ((size_t)np + tf1 + 1) * 2 + 64;
             uint32_t *ps = realloc(it->pos, cap * sizeof *ps);
             if (!ps) return -1;
             it->pos = ps;
             it->pos_cap = cap;
         }
-        uint32_t pos = 0;
-        for (uint32_t j = 0; j <= tf1; j++) {
-            uint32_t g;
-            if (!(p = sc_get_varint(p, end, &g))) return -1;
-            pos = j ? pos + g : g;
-            it->pos[np++] = pos;
-        }
+        for (uint32_t j = 0; j <= tf1; j++)
+            if (fixed_read(p, &bit, limit, wp, &it->pos[np++])) return -1;
     }
-    if (p != end) return -1;
+    if ((bit + 7) / 8 != limit / 8) return -1;
     it->poff[n] = np;
     it->pos_ready = it->positional;
     it->n = n;
@@ -471,15 +496,14 @@ static int load_block(sc_postit *it, uint32_t b)
         it->blk = b;
         return 1;
     }
-    uint32_t db, tb, pb = 0;
-    const uint8_t *p = sc_get_varint(start, end, &db);
-    if (p) p = sc_get_varint(p, end, &tb);
-    if (p && it->positional) p = sc_get_varint(p, end, &pb);
-    if (!p || (uint64_t)db + tb + pb != (uint64_t)(end - p)) goto damaged;
-    if (get_vals(p, db, n, it->docs, 1, prev) || get_vals(p + db, tb, n, it->tfs, 0, 0)) goto damaged;
-    for (uint32_t i = 0; i < n; i++) it->tfs[i]++;
-    it->pos_data = p + db + tb;
-    it->pos_bytes = pb;
+    /* the arrays follow each other; each one's code tells where it ends */
+    uint64_t db, tb;
+    if (get_bits(start, (uint64_t)(end - start), n, it->docs, &db)) goto damaged;
+    if (get_bits(start + db, (uint64_t)(end - start) - db, n, it->tfs, &tb)) goto damaged;
+    for (uint32_t i = 0; i < n; i++) { it->docs[i] = prev += it->docs[i]; it->tfs[i]++; }
+    it->pos_data = start + db + tb;
+    it->pos_bytes = (uint64_t)(end - it->pos_data);
+    if (!it->positional && it->pos_bytes) goto damaged;
     it->pos_ready = 0;
     it->blk = b;
     it->n = n;
@@ -534,7 +558,7 @@ const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n)
     if (!it->pos_ready) {
         uint64_t total = 0;
         for (uint32_t i = 0; i < it->n; i++) { it->poff[i] = (uint32_t)total; total += it->tfs[i]; }
-        if (total > it->pos_bytes * 8) return NULL;     /* >= 1 bit a value */
+        if (total > it->pos_bytes * 8 + it->n) return NULL;   /* >= 1 bit a gap */
         it->poff[it->n] = (uint32_t)total;
         if (total + 16 > it->pos_cap) {
             size_t cap = (size_t)total + 64;
@@ -543,9 +567,21 @@ const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n)
             it->pos = p;
             it->pos_cap = cap;
         }
-        if (get_vals(it->pos_data, it->pos_bytes, (uint32_t)total, it->pos, 0, 0)) return NULL;
-        for (uint32_t i = 0; i < it->n; i++)
-            for (uint32_t j = it->poff[i] + 1; j < it->poff[i + 1]; j++) it->pos[j] += it->pos[j - 1];
+        if (it->pos_bytes < 1 || it->pos_data[0] > 31) return NULL;
+        uint32_t k = it->pos_data[0];
+        const uint8_t *bs = it->pos_data + 1;
+        uint64_t bit = 0, limit = (it->pos_bytes - 1) * 8;
+        uint32_t *o = it->pos;
+        for (uint32_t i = 0; i < it->n; i++) {
+            uint32_t d = it->docs[i], v, g;
+            if (d >= it->n_docs || fixed_read(bs, &bit, limit, pos_width(it->lens[d]), &v)) return NULL;
+            *o++ = v;
+            for (uint32_t j = 1; j < it->tfs[i]; j++) {
+                if (rice_read(bs, &bit, limit, k, &g)) return NULL;
+                *o++ = v += g + 1;
+            }
+        }
+        if ((bit + 7) / 8 != limit / 8) return NULL;
         it->pos_ready = 1;
     }
     *n = it->poff[it->i + 1] - it->poff[it->i];
@@ -565,6 +601,7 @@ struct sc_segw {
     uint64_t last_key;
     sc_buf dict, index, tmp, skip;
     uint64_t in_block;
+    uint32_t *lens;         /* doc lengths: position widths */
     int failed;
 };
 
@@ -678,6 +715,9 @@ int sc_segw_docs(sc_segw *w, const sc_docmeta *d, uint32_t n, sc_err *err)
     if (cols.oom || blob.oom || blob.len > UINT32_MAX) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
     else {
         w->n_docs = n;
+        free(w->lens);
+        if (!(w->lens = malloc(((size_t)n + 1) * sizeof *w->lens))) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        for (uint32_t i = 0; w->lens && i < n; i++) w->lens[i] = d[i].len;
         w_write(w, cols.data, cols.len);
         w_pad(w, 0);
         wr64(w->hdr + 24, w->off);
@@ -704,19 +744,24 @@ int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t 
     sc_buf_reset(out);
     sc_buf_reset(skip);
     if (n <= SMALL_DF) {
-        uint8_t *o;
         size_t np = 0;
         for (uint32_t i = 0; i < n; i++) np += tfs[i];
-        if (!sc_buf_reserve(out, (n * 2 + np) * 5 + 8)) return sc_err_set(err, SC_ENOMEM, "out of memory");
-        o = (uint8_t *)out->data;
+        if (!sc_buf_reserve(out, (n * 2 + np) * 8 + 16)) return sc_err_set(err, SC_ENOMEM, "out of memory");
+        bitw bw = {(uint8_t *)out->data, 0, 0};
+        uint32_t wd = pos_width(w->n_docs);
         size_t pi = 0;
         for (uint32_t i = 0; i < n; i++) {
-            o = sc_put_varint(o, i ? docs[i] - docs[i - 1] : docs[i]);
-            o = sc_put_varint(o, tfs[i] - 1);
-            for (uint32_t j = 0; positional && j < tfs[i]; j++, pi++)
-                o = sc_put_varint(o, j ? pos[pi] - pos[pi - 1] : pos[pi]);
+            if (docs[i] >= w->n_docs) return sc_err_set(err, SC_EINTERNAL, "document beyond the segment");
+            bw_put(&bw, docs[i], wd);
+            rice_write(&bw, 0, tfs[i] - 1);
+            uint32_t wp = pos_width(w->lens[docs[i]]);
+            for (uint32_t j = 0; positional && j < tfs[i]; j++, pi++) {
+                if (wp < 32 && pos[pi] >> wp) return sc_err_set(err, SC_EINTERNAL, "position beyond document length");
+                bw_put(&bw, pos[pi], wp);
+            }
         }
-        out->len = (size_t)(o - (uint8_t *)out->data);
+        if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
+        out->len = (size_t)(bw.o - (uint8_t *)out->data);
         return write_term(w, key, n, skip, out, err);
     }
     uint32_t tf1[SC_BLOCK], gaps_pos_cap = 0;
@@ -739,20 +784,39 @@ int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t 
                 gaps = malloc((size_t)total * sizeof *gaps);
                 if (!gaps) { sc_buf_free(&part); return sc_err_set(err, SC_ENOMEM, "out of memory"); }
             }
-            uint32_t k = 0;
+            /* first position of each doc in pos_width(len) bits; the
+               others as Rice-coded gaps - 1, one parameter per block */
+            uint32_t g = 0;
+            uint64_t fixed = 0, cost;
             for (uint32_t i = 0; i < m; i++) {
-                uint32_t t = tfs[s + i];
-                for (uint32_t j = 0; j < t; j++, k++)
-                    gaps[k] = j ? pos[pi + j] - pos[pi + j - 1] : pos[pi];
+                uint32_t t = tfs[s + i], d = docs[s + i];
+                uint32_t wd = d < w->n_docs ? pos_width(w->lens[d]) : 32;
+                if (wd < 32 && pos[pi] >> wd) wd = 32;      /* never for consistent input */
+                if (wd == 32) { sc_buf_free(&part); free(gaps); return sc_err_set(err, SC_EINTERNAL, "position beyond document length"); }
+                fixed += wd;
+                for (uint32_t j = 1; j < t; j++) gaps[g++] = pos[pi + j] - pos[pi + j - 1] - 1;
                 pi += t;
             }
-            pb = put_vals(&part, gaps, total, 0, 0);
+            uint32_t k = rice_pick(gaps, g, &cost);
+            size_t nbytes = 1 + (size_t)((fixed + cost + 7) / 8);
+            if (sc_buf_reserve(&part, nbytes + 16)) {
+                uint8_t *o = (uint8_t *)part.data + part.len;
+                *o = (uint8_t)k;
+                bitw bw = {o + 1, 0, 0};
+                size_t p0 = pi - (total);
+                uint32_t gi = 0;
+                for (uint32_t i = 0; i < m; i++) {
+                    uint32_t t = tfs[s + i];
+                    bw_put(&bw, pos[p0], pos_width(w->lens[docs[s + i]]));
+                    for (uint32_t j = 1; j < t; j++) rice_write(&bw, k, gaps[gi++]);
+                    p0 += t;
+                }
+                if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
+                part.len += nbytes;
+            }
+            pb = nbytes;
         }
-        uint8_t h[16], *hp = h;
-        hp = sc_put_varint(hp, (uint32_t)db);
-        hp = sc_put_varint(hp, (uint32_t)tb);
-        if (positional) hp = sc_put_varint(hp, (uint32_t)pb);
-        sc_buf_add(out, h, (size_t)(hp - h));
+        (void)db; (void)tb; (void)pb;
         sc_buf_add(out, part.data, part.len);
         if (nb > 1) {
             uint32_t e[2] = {docs[s + m - 1], (uint32_t)out->len};
@@ -833,6 +897,7 @@ int sc_segw_finish(sc_segw *w, sc_err *err)
         sc_buf_free(&w->index);
         sc_buf_free(&w->tmp);
         sc_buf_free(&w->skip);
+        free(w->lens);
         free(w->path);
         free(w);
         return SC_OK;
@@ -851,6 +916,7 @@ void sc_segw_abort(sc_segw *w)
     sc_buf_free(&w->index);
     sc_buf_free(&w->tmp);
     sc_buf_free(&w->skip);
+    free(w->lens);
     free(w->path);
     free(w);
 }

@@ -69,6 +69,8 @@ typedef struct sc_term {
     uint32_t df;
     const uint8_t *p;
     uint64_t len;
+    const uint32_t *lens;        /* the segment's doc lengths (positions) */
+    uint32_t n_docs;
 } sc_term;
 
 /* Finds key; returns 1 and fills *t, or 0. */
@@ -94,6 +96,8 @@ typedef struct sc_postit {
     int positional, pos_ready, bad;
     const uint8_t *pos_data;
     uint64_t pos_bytes;
+    const uint32_t *lens;
+    uint32_t n_docs;
     uint32_t docs[SC_BLOCK], tfs[SC_BLOCK], poff[SC_BLOCK + 1];
     uint32_t *pos;
     size_t pos_cap;

@@ -322,6 +322,29 @@ static double phrase_df(const sc_snapshot *s, const sc_qalt *a)
     return best < 0 ? 0 : best;
 }
 
+/* One phrase, no filters: the loop without the clause machinery, BM25
+** inlined, and a candidate that cannot enter the top k never built. */
+static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
+{
+    const sc_sview *v = &x->snap->v[vi];
+    const sc_seg *s = v->seg;
+    const double idf = x->idf[0], k1 = SC_BM25_K1, boost = SC_TITLE_BOOST - 1.0;
+    const double c1 = k1 * (1.0 - SC_BM25_B), c2 = k1 * SC_BM25_B / (x->snap->avg_len > 0 ? x->snap->avg_len : 1);
+    collector *col = &x->col;
+    for (uint32_t d = pm_next(pm, 0); d != SC_DOC_END && d < s->n_docs; d = pm_next(pm, d + 1)) {
+        if (sc_sview_deleted(v, d)) continue;
+        x->total++;
+        if (!x->scoring) continue;
+        double t = pm->tf + boost * pm->tf_title;
+        double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
+        if (col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE && score < col->v[0].score) continue;
+        cand c = {score, s->date[d], vi, d, s->num[d]};
+        collect(col, &c);
+        if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    return SC_OK;
+}
+
 static int run_view(qctx *x, uint32_t vi, sc_err *err)
 {
     const sc_sview *v = &x->snap->v[vi];
@@ -352,6 +375,10 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
     }
     if (drv && drv_cost == 0) goto out;      /* a required clause is absent */
     const sc_search_opts *o = x->o;
+    if (drv && q->n == 1 && q->c[0].n == 1 && !(o->type && *o->type) && !o->year_from && !o->year_to) {
+        rc = run_single(x, vi, &cl[0].pm[0], err);   /* the common case, one phrase */
+        goto out;
+    }
     for (uint32_t target = 0;;) {
         uint32_t d;
         if (drv) d = cl_next(drv, target);

@@ -451,6 +451,109 @@ static void test_paywall(void **state)
     sc_store_close(st);
 }
 
+/* ---- a title kept apart from the text is searched as the title ---------- */
+
+static long count(sc_index *ix, const char *q)
+{
+    sc_search_opts o = {.query = q, .count_only = 1};
+    sc_results *r;
+    sc_err e = {0};
+    if (sc_search(ix, NULL, &o, &r, &e)) fail_msg("[%s]: %s", q, e.msg);
+    long n = (long)r->total;
+    sc_results_free(r);
+    return n;
+}
+
+static void test_title_apart(void **state)
+{
+    (void)state;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    sc_doc d = {0};
+    d.id = (char *)"t1";
+    d.title = (char *)"独立标题";
+    d.text = (char *)"正文第一行\n第二行";
+    d.len = strlen(d.text);
+    assert_int_equal(sc_index_add(ix, 1, &d, &e), SC_OK);
+    sc_doc d2 = {0};
+    d2.id = (char *)"t2";
+    d2.title = (char *)"普通标题";
+    d2.text = (char *)"普通标题\n正文";
+    d2.len = strlen(d2.text);
+    assert_int_equal(sc_index_add(ix, 2, &d2, &e), SC_OK);
+    assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
+    assert_int_equal(count(ix, "独立标题"), 1);
+    assert_int_equal(count(ix, "title:独立"), 1);
+    assert_int_equal(count(ix, "题正"), 0);
+    assert_int_equal(count(ix, "正文第一行"), 1);
+    assert_int_equal(count(ix, "title:正文"), 0);
+    assert_int_equal(count(ix, "普通标题"), 1);      /* not twice: the text holds it */
+    assert_int_equal(count(ix, "title:普通"), 1);
+    assert_int_equal(count(ix, "正文"), 2);
+    sc_index_close(ix);
+}
+
+/* ---- damage: check finds it, searches do not crash ------------------------ */
+
+static void test_damage(void **state)
+{
+    (void)state;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    for (int i = 0; i < 300; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "标题\n廉政建设第%d条，清廉机关建设%d", i, i * 7);
+        sc_doc d = {0};
+        d.id = (char *)"x";
+        d.text = text;
+        d.len = strlen(text);
+        assert_int_equal(sc_index_add(ix, i, &d, &e), SC_OK);
+    }
+    assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
+    assert_int_equal(sc_index_check(ix, &e), SC_OK);
+    sc_snapshot *snap = sc_index_snapshot(ix);
+    char path[600];
+    snprintf(path, sizeof path, "%s", snap->v[0].seg->path);
+    size_t size = snap->v[0].seg->size;
+    sc_snapshot_release(snap);
+    sc_index_close(ix);
+    /* flip bytes all over the postings, one at a time */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    srand(3);
+    for (int round = 0; round < 40; round++) {
+        long at = 200 + rand() % (long)(size - 220);
+        fseek(f, at, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, at, SEEK_SET);
+        fputc(c ^ (1 << (rand() % 8)), f);
+        fflush(f);
+        if (sc_index_open(dir, &ix, &e) != SC_OK) continue;
+        assert_int_equal(sc_index_check(ix, &e), SC_EINDEX);
+        static const char *qs[] = {"廉政建设", "第1", "清廉机关建设", "廉", "设第"};
+        for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+            sc_search_opts o = {.query = qs[k], .want_ids = 1};
+            sc_results *r;
+            if (sc_search(ix, NULL, &o, &r, &e) == SC_OK) sc_results_free(r);
+        }
+        sc_index_close(ix);
+        fseek(f, at, SEEK_SET);
+        fputc(c, f);
+        fflush(f);
+    }
+    fclose(f);
+    /* a damaged commit point is an error, not a crash */
+    snprintf(path, sizeof path, "%s/index/COMMIT", dir);
+    f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 20, SEEK_SET);
+    fputc(0x55, f);
+    fclose(f);
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_EINDEX);
+}
+
 /* ---- concurrency: readers see whole commits while the writer works ------ */
 
 typedef struct reader_arg { sc_index *ix; volatile int *stop; int errors, searches; } reader_arg;
@@ -523,6 +626,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_title_apart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
