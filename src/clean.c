@@ -17,14 +17,18 @@
 **      after the title, before the first body line) and the tail region
 **      (lines after the last body line) are examined; a line there is
 **      removed when it is chrome, promotion/contact, or learned recurring
-**      boilerplate.  The body is never touched, so corpora stay intact;
+**      boilerplate.  The body is never touched.  JSONL records (bulk imports
+**      and migrations: a title and the body as published, like the corpora)
+**      get only the learned lines removed, never the patterns, since their
+**      last line may rightly be a URL or name a 客服;
 **   4. masks (clean_mask.c) on the assembled text, title included;
 **   5. free_len: where the cut lands in the clean text.  A cut at the start
 **      of a paragraph keeps the '\n' before it in the free part; a cut at
 **      the end of a paragraph does not.  With no marker the whole text is
 **      free unless a default preview share below 100% is set, then that
 **      share of the characters (rounded down, at a character boundary).
-** Removed lines and the text after ##paidend## go to doc->removed.
+** Removed lines and the text after ##paidend## go to doc->removed; the
+** source and date that removed chrome lines state go to doc->source/date.
 */
 #include "clean.h"
 
@@ -141,31 +145,40 @@ static int split_lines(const char *s, size_t n, lines *out)
     return SC_OK;
 }
 
-static int is_boiler(sc_cleaner *c, const char *s, size_t n)
+/* patterns: whether chrome and promotion patterns apply (not to JSONL). */
+static int is_boiler(sc_cleaner *c, const char *s, size_t n, int patterns)
 {
-    return sc_boiler_is_chrome(s, n) || sc_boiler_is_promo(s, n) || sc_boiler_learned(c->boiler, s, n);
+    if (patterns && (sc_boiler_is_chrome(s, n) || sc_boiler_is_promo(s, n))) return 1;
+    return sc_boiler_learned(c->boiler, s, n);
 }
 
-/* Marks head and tail boilerplate; returns the chrome source, if any. */
-static char *mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t first)
+/* What the removed chrome lines state about the document. */
+typedef struct chrome_info { char *source, *date; } chrome_info;
+
+static void note_chrome(chrome_info *ci, const char *s, size_t n)
 {
-    char *source = NULL;
+    if (!sc_boiler_is_chrome(s, n)) return;
+    if (!ci->source) ci->source = sc_boiler_chrome_source(s, n);
+    if (!ci->date) ci->date = sc_boiler_chrome_date(s, n);
+}
+
+/* Marks head and tail boilerplate, noting what chrome lines state. */
+static void mark_boilerplate(sc_cleaner *c, const char *s, lines *L, size_t first, int patterns, chrome_info *ci)
+{
     size_t i;
     for (i = first; i < L->n; i++) {
         line *l = &L->v[i];
         if (l->state == L_EMPTY || l->state == L_SKIP) continue;
-        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a)) break;
+        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a, patterns)) break;
         l->state = L_REMOVED;
-        if (!source && sc_boiler_is_chrome(s + l->a, l->b - l->a))
-            source = sc_boiler_chrome_source(s + l->a, l->b - l->a);
+        if (patterns) note_chrome(ci, s + l->a, l->b - l->a);
     }
     for (size_t j = L->n; j > i; j--) {
         line *l = &L->v[j - 1];
         if (l->state == L_EMPTY || l->state == L_SKIP) continue;
-        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a)) break;
+        if (l->state != L_KEEP || !is_boiler(c, s + l->a, l->b - l->a, patterns)) break;
         l->state = L_REMOVED;
     }
-    return source;
 }
 
 /* Appends the lines of s (trimmed, non-blank) to removed. */
@@ -190,7 +203,7 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     sc_buf body = SC_BUF_INIT, after = SC_BUF_INIT, text = SC_BUF_INIT, out = SC_BUF_INIT,
            removed = SC_BUF_INIT;
     lines L = {0};
-    char *source = NULL;
+    chrome_info ci = {0};
     int rc = SC_OK;
     size_t cut;
     int has_paywall = sc_paywall_split(raw->text, raw->len, &body, &cut, &after);
@@ -206,11 +219,11 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
         tb = strlen(raw->title);
         sc_clean_trim(raw->title, &ta, &tb);
     }
+    int jsonl = raw->format && !strcmp(raw->format, "jsonl");
     if (tb > ta) {
         title = raw->title;
         /* a container's title often repeats as the first line (not in JSONL,
         ** whose text is the body as published) */
-        int jsonl = raw->format && !strcmp(raw->format, "jsonl");
         for (size_t i = 0; !jsonl && i < L.n; i++) {
             line *l = &L.v[i];
             if (l->state == L_EMPTY) continue;
@@ -224,7 +237,7 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
             if (l->state == L_EMPTY) continue;
             if (!sc_boiler_is_chrome(s + l->a, l->b - l->a) && !sc_boiler_is_promo(s + l->a, l->b - l->a)) break;
             l->state = L_REMOVED;
-            if (!source) source = sc_boiler_chrome_source(s + l->a, l->b - l->a);
+            note_chrome(&ci, s + l->a, l->b - l->a);
         }
         if (i == L.n) { rc = sc_err_set(err, SC_EEMPTY, "no text"); goto done; }
         L.v[i].state = L_TITLE;
@@ -232,13 +245,13 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     }
 
     /* 3. head and tail boilerplate */
-    char *src2 = mark_boilerplate(c, s, &L, first);
-    if (!source) source = src2; else free(src2);
+    mark_boilerplate(c, s, &L, first, !jsonl, &ci);
 
     /* assemble title '\n' paragraphs, carrying the cut along */
     size_t cut_out = SIZE_MAX;
     int cut_pending = 0;
-    if (title) sc_buf_add(&text, title + ta, tb - ta);
+    if (title)   /* one line: a stated title never breaks the text's shape */
+        for (size_t i = ta; i < tb; i++) sc_buf_addc(&text, title[i] == '\n' ? ' ' : title[i]);
     int first_line = !title;
     for (size_t i = 0; i < L.n; i++) {
         line *l = &L.v[i];
@@ -282,14 +295,17 @@ int sc_clean(sc_cleaner *c, const sc_raw *raw, sc_doc *doc, sc_err *err)
     if (!doc->removed) doc->removed = strdup("");
     doc->text = sc_buf_detach(&out);
     if (!doc->title || !doc->removed || !doc->text) { rc = SC_ENOMEM; goto done; }
-    if (source) { doc->source = source; source = NULL; }
+    doc->source = ci.source;
+    doc->date = ci.date;
+    ci.source = ci.date = NULL;
 
 done:
     if (rc == SC_ENOMEM) sc_err_set(err, rc, "out of memory while cleaning");
     if (rc) {
         sc_doc_free(doc);
     }
-    free(source);
+    free(ci.source);
+    free(ci.date);
     free(L.v);
     sc_buf_free(&body);
     sc_buf_free(&after);

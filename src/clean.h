@@ -94,5 +94,7 @@ int sc_boiler_is_promo(const char *line, size_t n);
 int sc_boiler_is_chrome(const char *line, size_t n);
 /* The source a chrome line names ("来源：区委办公室　..."), malloc'd, or NULL. */
 char *sc_boiler_chrome_source(const char *line, size_t n);
+/* The first date YYYY-MM-DD a chrome line states, malloc'd, or NULL. */
+char *sc_boiler_chrome_date(const char *line, size_t n);
 
 #endif

@@ -119,7 +119,7 @@ static const char *const weak_promo[] = {
 
 int sc_boiler_is_promo(const char *s, size_t n)
 {
-    if (sc_utf8_count(s, n) > 300) return 0;
+    if (n > 4 * 300 || sc_utf8_count(s, n) > 300) return 0;
     if (count_any(s, n, strong_promo) || has_email(s, n)) return 1;
     return count_any(s, n, weak_promo) + has_phone(s, n) >= 2;
 }
@@ -132,6 +132,7 @@ static const char *const chrome_signs[] = {
 
 int sc_boiler_is_chrome(const char *s, size_t n)
 {
+    if (n > 4 * 120) return 0;
     size_t chars = sc_utf8_count(s, n);
     if (chars > 120) return 0;
     if (count_any(s, n, chrome_signs)) return 1;
@@ -154,6 +155,20 @@ char *sc_boiler_chrome_source(const char *s, size_t n)
         j = k;
     }
     return end > i ? sc_strndup(s + i, end - i) : NULL;
+}
+
+char *sc_boiler_chrome_date(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 10 <= n; i++) {
+        const char *p = s + i;
+        int ok = (i == 0 || !(s[i - 1] >= '0' && s[i - 1] <= '9')) && p[4] == '-' && p[7] == '-' &&
+                 (i + 10 == n || !(p[10] >= '0' && p[10] <= '9'));
+        for (int k = 0; ok && k < 10; k++) if (k != 4 && k != 7) ok = p[k] >= '0' && p[k] <= '9';
+        if (!ok) continue;
+        int y = atoi(p), m = atoi(p + 5), d = atoi(p + 8);
+        if (y >= 1900 && y <= 2099 && m >= 1 && m <= 12 && d >= 1 && d <= 31) return sc_strndup(p, 10);
+    }
+    return NULL;
 }
 
 /* ---- learning ----------------------------------------------------------- */

@@ -9,10 +9,12 @@
 **   (sites put their footers and ads there); it is handed back in `after`
 **   so that the librarian can see what was dropped.  A ##paidend## without
 **   a ##paidbegin## still ends the document.
-** Markers match ASCII case-insensitively ("##PaidBegin##").
+** Markers match ASCII case-insensitively ("##PaidBegin##").  No marker
+** survives: one formed by removing another is removed too.
 */
 #include "clean.h"
 
+#include <string.h>
 #include <strings.h>
 
 static const char BEGIN[] = "##paidbegin##";
@@ -30,20 +32,42 @@ static size_t find_marker(const char *s, size_t n, size_t from, const char *m, s
     return n;
 }
 
+/* Cuts out[e..) off at a ##paidend## at e, keeping what followed it (before
+** whatever was cut off already) in after. */
+static void cut_end(sc_buf *out, size_t e, sc_buf *after)
+{
+    if (after) {
+        sc_buf tail = SC_BUF_INIT;
+        sc_buf_add(&tail, out->data + e + END_LEN, out->len - e - END_LEN);
+        sc_buf_add(&tail, after->data ? after->data : "", after->len);
+        sc_buf_free(after);
+        *after = tail;
+    }
+    out->len = e;
+    out->data[e] = 0;
+}
+
 int sc_paywall_split(const char *text, size_t n, sc_buf *out, size_t *cut, sc_buf *after)
 {
     *cut = SIZE_MAX;
-    size_t end = find_marker(text, n, 0, END, END_LEN);
-    if (end < n && after) sc_buf_add(after, text + end + END_LEN, n - end - END_LEN);
+    sc_buf_add(out, text, n);
+    if (out->oom) return 0;
+    /* Removing a marker can join its neighbours into a new one
+    ** ("##paid##paidbegin##end##"), so after each removal the search resumes
+    ** a marker's length before the removal point. */
     int found = 0;
-    size_t i = 0;
-    while (i < end) {
-        size_t b = find_marker(text, end, i, BEGIN, BEGIN_LEN);
-        sc_buf_add(out, text + i, b - i);
-        if (b == end) break;
-        if (!found) { *cut = out->len; found = 1; }
-        i = b + BEGIN_LEN;
+    size_t from_end = 0, from_begin = 0;
+    for (;;) {
+        size_t e = find_marker(out->data, out->len, from_end, END, END_LEN);
+        if (e < out->len) cut_end(out, e, after);
+        size_t b = find_marker(out->data, out->len, from_begin, BEGIN, BEGIN_LEN);
+        if (b == out->len) break;
+        memmove(out->data + b, out->data + b + BEGIN_LEN, out->len - b - BEGIN_LEN + 1);
+        out->len -= BEGIN_LEN;
+        if (!found) { *cut = b; found = 1; }
+        else if (b < *cut) *cut = b + BEGIN_LEN <= *cut ? *cut - BEGIN_LEN : b;
+        from_begin = b >= BEGIN_LEN ? b - BEGIN_LEN : 0;
+        from_end = b >= END_LEN ? b - END_LEN : 0;
     }
-    if (!out->data) sc_buf_add(out, "", 0);   /* always NUL-terminated */
     return found;
 }

@@ -13,6 +13,7 @@
 */
 #include "describe.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,10 +40,44 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* Bit b of every shingle hash is counted in v[b].  For speed the counts are
+** gathered eight at a time in the bytes of acc[] (spread[x] has byte k = bit
+** k of x) and flushed into v[] before a byte can overflow. */
+typedef struct counter { int32_t v[64]; uint64_t acc[8]; int pending; int32_t total; } counter;
+
+static uint64_t spread[256];
+
+static pthread_once_t spread_once = PTHREAD_ONCE_INIT;
+
+static void init_spread(void)
+{
+    for (int x = 0; x < 256; x++) {
+        uint64_t w = 0;
+        for (int k = 0; k < 8; k++) if (x >> k & 1) w |= 1ull << (8 * k);
+        spread[x] = w;
+    }
+}
+
+static void flush(counter *c)
+{
+    for (int g = 0; g < 8; g++) {
+        for (int k = 0; k < 8; k++) c->v[8 * g + k] += (int32_t)(c->acc[g] >> (8 * k) & 0xFF);
+        c->acc[g] = 0;
+    }
+    c->pending = 0;
+}
+
+static void count(counter *c, uint64_t h)
+{
+    for (int g = 0; g < 8; g++) c->acc[g] += spread[h >> (8 * g) & 0xFF];
+    c->total++;
+    if (++c->pending == 255) flush(c);
+}
+
 uint64_t sc_simhash(const char *s, size_t n)
 {
-    int32_t v[64] = {0};
-    int32_t total = 0;
+    pthread_once(&spread_once, init_spread);
+    counter c = {{0}, {0}, 0, 0};
     uint32_t w[3] = {0, 0, 0};
     int have = 0;
     for (size_t i = 0; i < n;) {
@@ -50,18 +85,14 @@ uint64_t sc_simhash(const char *s, size_t n)
         if (cp < 0) continue;
         w[0] = w[1]; w[1] = w[2]; w[2] = (uint32_t)cp;
         if (++have < 3) continue;
-        uint64_t h = mix(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]);
-        for (int b = 0; b < 64; b++) v[b] += (int32_t)((h >> b) & 1);
-        total++;
+        count(&c, mix(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]));
     }
-    if (have > 0 && have < 3) {   /* too short for a shingle: hash what there is */
-        uint64_t h = mix(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]);
-        for (int b = 0; b < 64; b++) v[b] += (int32_t)((h >> b) & 1);
-        total++;
-    }
+    if (have > 0 && have < 3)   /* too short for a shingle: hash what there is */
+        count(&c, mix(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]));
+    flush(&c);
     uint64_t out = 0;
     for (int b = 0; b < 64; b++)
-        if (2 * v[b] > total) out |= 1ull << b;
+        if (2 * c.v[b] > c.total) out |= 1ull << b;
     return out;
 }
 

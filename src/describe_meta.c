@@ -11,11 +11,13 @@
 **          通知 通报 意见 计划 法规 (条例 办法 规定 细则 规则 决定 决议
 **          解释 章程 准则, or a title ending in 法); else the structure:
 **          two or more 第X条 → 法规; a body opening "同志们"/"各位代表" →
-**          讲话; a news lead (新华社, 本报讯, 消息：, 新闻联播) or a source
+**          讲话; a news lead (新华社, 本报讯, 消息：, 新闻联播, a body that
+**          opens with the day "3月5日，") or a source
 **          naming news → 新闻; else "unknown".
 ** issuer:  the organ before 关于 in the title (国务院关于…), else a region
 **          at the start of the title (河南省…条例), else a central organ the
-**          title names, else the first region stated in the first three body
+**          title names (a town 石门镇 counts at the title's start, after an
+**          optional 在), else the first region stated in the first three body
 **          paragraphs ("今年以来，阳泉市郊区以…" → 阳泉市郊区).  A region is
 **          2-4 Han characters + 省/市/县/区/州/盟/旗 (or 自治区/州/县),
 **          optionally followed by 1-4 characters + 市/区/县/镇/乡.
@@ -64,6 +66,7 @@ static int number_unit(const char *s, size_t n, size_t *i, const char *unit)
 static int find_year(const char *s, size_t n, int mode, int *mo, int *da)
 {
     for (size_t i = 0; i + 4 <= n; i++) {
+        if (!digit(s[i])) continue;
         int y = year_at(s, n, i);
         if (!y) continue;
         if (mode == 0) return y;
@@ -208,6 +211,18 @@ const char *sc_describe_type(const sc_doc *d)
     if (memmem(s, lead, "新华社", 9) || memmem(s, lead, "本报讯", 9) || memmem(s, lead, "新闻联播", 12) ||
         memmem(s, lead, "消息：", 9) || memmem(s, lead, "消息(", 7) || memmem(s, lead, "记者", 6))
         return "新闻";
+    /* a news lead opens with the day: "3月5日，…" or "5月1日电" */
+    size_t j = 0;
+    int mo = 0, da = 0;
+    while (j < first && digit(s[j]) && j < 2) mo = mo * 10 + (s[j++] - '0');
+    if (mo >= 1 && mo <= 12 && j + 3 <= first && !memcmp(s + j, YUE, 3)) {
+        j += 3;
+        size_t k = j;
+        while (k < first && digit(s[k]) && k - j < 2) da = da * 10 + (s[k++] - '0');
+        if (da >= 1 && da <= 31 && k + 3 <= first && !memcmp(s + k, RI, 3) &&
+            (starts_with(s + k + 3, first - k - 3, "，") || starts_with(s + k + 3, first - k - 3, "电")))
+            return "新闻";
+    }
     if (d->source && (strstr(d->source, "news") || strstr(d->source, "新闻"))) return "新闻";
     return "unknown";
 }
@@ -237,6 +252,9 @@ static int compound_after(int32_t cp)
 
 static const char *const first_suffix[] = {"自治区", "自治州", "自治县", "省", "市", "县", "区", "州", "盟", "旗", NULL};
 static const char *const next_suffix[] = {"市", "区", "县", "镇", "乡", "街道", NULL};
+/* at the start of a title a town is an issuer too (石门镇人民政府…) */
+static const char *const title_suffix[] = {"自治区", "自治州", "自治县", "省", "市", "县", "区", "州", "盟", "旗",
+                                           "镇", "乡", "街道", NULL};
 
 /* Matches name{min..max} + one of suffixes at s[i]; returns the end or 0. */
 static size_t match_part(const char *s, size_t n, size_t i, int min, int max, const char *const *suffixes)
@@ -265,9 +283,9 @@ static size_t match_part(const char *s, size_t n, size_t i, int min, int max, co
 }
 
 /* A region at s[i] (see the header); returns its end or 0. */
-static size_t region_at(const char *s, size_t n, size_t i)
+static size_t region_at(const char *s, size_t n, size_t i, int in_title)
 {
-    size_t e = match_part(s, n, i, 2, 4, first_suffix);
+    size_t e = match_part(s, n, i, 2, 4, in_title ? title_suffix : first_suffix);
     if (!e) return 0;
     size_t e2 = match_part(s, n, e, 1, 4, next_suffix);
     return e2 ? e2 : e;
@@ -281,7 +299,7 @@ static char *find_region(const char *s, size_t n, int only_at_start)
         int boundary = prev < 0 || !sc_is_han((uint32_t)prev) ||
                        (i >= 6 && !memcmp(s + i - 6, "中共", 6));
         if (boundary) {
-            size_t e = region_at(s, n, i);
+            size_t e = region_at(s, n, i, only_at_start);
             if (e) return sc_strndup(s + i, e - i);
         }
         if (only_at_start) return NULL;
@@ -309,6 +327,7 @@ char *sc_describe_issuer(const sc_doc *d)
         size_t pl = (size_t)(guan - t);
         if (pl >= 6 && sc_utf8_count(t, pl) <= 30 && organ_char(guan - 3)) return sc_strndup(t, pl);
     }
+    if (tn > 3 && !memcmp(t, "在", 3)) { t += 3; tn -= 3; }   /* 在…会议上的讲话 */
     char *r = find_region(t, tn, 1);
     if (r) return r;
     static const char *const organs[] = {"全国人民代表大会常务委员会", "全国人民代表大会", "国务院",

@@ -10,8 +10,8 @@
 **     第X章         SC_HEAD_CHAPTER  level 1
 **     第X条         SC_HEAD_ARTICLE  level 2 when the document has chapters,
 **                                   else level 1
-** and is short: the whole line when it has at most 40 characters, else the
-** part before its first 。！？ when that part has at most 40 characters.
+** and is short: the part before its first 。！？ when that part has at most
+** 40 characters, else the whole line when it has at most 40 characters.
 ** A longer numbered line is a list paragraph, not a heading; articles are
 ** always headings, their text cut to 40 characters.
 ** sc_heading.offset is the byte offset of the line's start in doc->text;
@@ -97,16 +97,15 @@ static int heading_kind(const char *s, size_t n)
 ** long sentence (articles: cut instead). */
 static size_t heading_len(const char *s, size_t n, int kind)
 {
-    if (sc_utf8_count(s, n) <= HEADING_MAX_CHARS) return n;
     size_t i = 0;
     int chars = 0;
-    while (i < n && chars < HEADING_MAX_CHARS) {
+    while (i < n && chars <= HEADING_MAX_CHARS) {
         size_t at = i;
         int32_t cp = sc_utf8_next(s, n, &i);
         if (cp == 0x3002 /*。*/ || cp == 0xFF01 /*！*/ || cp == 0xFF1F /*？*/) return at;
-        chars++;
+        if (++chars == HEADING_MAX_CHARS && kind == SC_HEAD_ARTICLE) return i;
     }
-    return kind == SC_HEAD_ARTICLE ? i : 0;
+    return chars <= HEADING_MAX_CHARS ? n : 0;
 }
 
 int sc_describe_outline(sc_doc *d, sc_err *err)

@@ -235,10 +235,14 @@ static void api_search(sc_app *app, const sc_request *req, const caller *c, sc_r
         for (size_t k = 0; k < h->n_highlights; k++)
             json_array_append_new(hl, json_pack("[I,I]", (json_int_t)h->highlights[k][0],
                                                 (json_int_t)h->highlights[k][1]));
+        /* a title that runs into the paid part goes out cut below member */
+        char *pub = NULL;
+        if (!o.can_read_paid && h->id) sc_suggest_public_title(app->suggest, h->id, &pub);
         json_array_append_new(hits, json_pack("{s:o,s:o,s:o,s:o,s:i,s:f,s:o,s:o,s:b}",
-            "id", str_or_null(h->id), "title", str_or_null(h->title), "type", str_or_null(h->type),
+            "id", str_or_null(h->id), "title", str_or_null(pub ? pub : h->title), "type", str_or_null(h->type),
             "date", str_or_null(h->date), "year", h->year, "score", h->score,
             "snippet", str_or_null(h->snippet), "highlights", hl, "in_paid_part", h->in_paid_part));
+        free(pub);
     }
     json_t *out = json_pack("{s:I,s:f,s:i,s:i,s:b,s:o}", "total", (json_int_t)r->total,
                             "took_ms", r->took_ms, "page", (int)page, "per_page", (int)per,
@@ -312,26 +316,31 @@ static void api_facets(sc_app *app, sc_response *resp)
     json_reply(resp, 200, o);
 }
 
-static json_t *doc_meta(const sc_doc *d)
+/* Metadata of a document; below member (paid = 0) the title is the public
+** one (sc_title_public): a paywall marker may sit inside the title line. */
+static json_t *doc_meta(const sc_doc *d, int paid)
 {
-    return json_pack("{s:o,s:o,s:o,s:i,s:o,s:o,s:I,s:I}", "id", str_or_null(d->id),
-                     "title", str_or_null(d->title), "type", str_or_null(d->doc_type),
+    char *pub = !paid && d->title ? sc_title_public(d->title, d->free_chars) : NULL;
+    json_t *o = json_pack("{s:o,s:o,s:o,s:i,s:o,s:o,s:I,s:I}", "id", str_or_null(d->id),
+                     "title", str_or_null(pub ? pub : paid ? d->title : NULL), "type", str_or_null(d->doc_type),
                      "year", d->year, "date", str_or_null(d->date), "issuer", str_or_null(d->issuer),
                      "chars", (json_int_t)d->chars, "free_chars", (json_int_t)d->free_chars);
+    free(pub);
+    return o;
 }
 
-typedef struct list_ctx { json_t *items; } list_ctx;
+typedef struct list_ctx { json_t *items; int paid; } list_ctx;
 
 static int on_listed(void *vctx, const sc_doc *d, int64_t added_at)
 {
     list_ctx *c = vctx;
-    json_t *o = doc_meta(d);
+    json_t *o = doc_meta(d, c->paid);
     json_object_set_new(o, "added_at", json_integer(added_at));
     json_array_append_new(c->items, o);
     return 0;
 }
 
-static void api_new(sc_app *app, const sc_request *req, sc_response *resp)
+static void api_new(sc_app *app, const sc_request *req, const caller *caller, sc_response *resp)
 {
     int bad = 0;
     long limit = long_arg(req, "limit", 1, 500, 50, &bad);
@@ -346,7 +355,7 @@ static void api_new(sc_app *app, const sc_request *req, sc_response *resp)
     if (!since || !*since) since = today;
     if (sc_http_parse_date(since, &t)) bad = 1;
     if (bad) { sc_api_error(resp, 400, "bad_request", "since must be YYYY-MM-DD; limit 1..500"); return; }
-    list_ctx c = {json_array()};
+    list_ctx c = {json_array(), sc_tier_reads_paid(caller->tier)};
     if (sc_store_list(sc_library_store(app->lib), t, limit, (page - 1) * limit, on_listed, &c, NULL)) {
         json_decref(c.items);
         sc_api_error(resp, 500, "internal", "cannot list documents");
@@ -372,7 +381,7 @@ static void api_doc(sc_app *app, const caller *c, const char *id, sc_response *r
     /* belt and braces: below member only the free prefix ever goes out */
     size_t free_len = d.free_len <= d.len ? d.free_len : d.len;
     size_t show = paid ? d.len : free_len;
-    json_t *o = doc_meta(&d);
+    json_t *o = doc_meta(&d, paid);
     json_t *outline = json_array();
     for (size_t i = 0; i < d.n_outline; i++) {
         const sc_heading *h = &d.outline[i];
@@ -749,7 +758,7 @@ void sc_api_handle(sc_app *app, const sc_request *req, sc_response *resp)
     if (!strcmp(p, "/api/search")) { ROUTE(SC_ROUTE_SEARCH, 1); api_search(app, req, &c, resp); }
     else if (!strcmp(p, "/api/suggest")) { ROUTE(SC_ROUTE_SUGGEST, 1); api_suggest(app, req, resp); }
     else if (!strcmp(p, "/api/facets")) { ROUTE(SC_ROUTE_FACETS, 1); api_facets(app, resp); }
-    else if (!strcmp(p, "/api/new")) { ROUTE(SC_ROUTE_NEW, 1); api_new(app, req, resp); }
+    else if (!strcmp(p, "/api/new")) { ROUTE(SC_ROUTE_NEW, 1); api_new(app, req, &c, resp); }
     else if (!strcmp(p, "/api/me")) { ROUTE(SC_ROUTE_ME, 1); reply_me(app, req, &c, resp, c.csrf, NULL); }
     else if (!strcmp(p, "/api/login")) {
         ROUTE(SC_ROUTE_LOGIN, 0);
@@ -770,7 +779,12 @@ void sc_api_handle(sc_app *app, const sc_request *req, sc_response *resp)
             return;
         }
         if (!action[0]) { ROUTE(SC_ROUTE_DOC, 1); api_doc(app, &c, id, resp); }
-        else if (!strcmp(action, "download")) { ROUTE(SC_ROUTE_DOWNLOAD, 1); api_download(app, req, &c, id, resp); }
+        else if (!strcmp(action, "download")) {
+            ROUTE(SC_ROUTE_DOWNLOAD, 1);
+            /* a HEAD would count against the quota for nothing */
+            if (strcmp(m, "GET")) { sc_api_error(resp, 405, "method_not_allowed", "method not allowed"); return; }
+            api_download(app, req, &c, id, resp);
+        }
         else sc_api_error(resp, 404, "not_found", "no such page");
     } else if (!strncmp(p, "/api/admin/", 11)) {
         int route = !strcmp(p, "/api/admin/ingest") ? SC_ROUTE_ADMIN_INGEST

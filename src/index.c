@@ -270,7 +270,19 @@ static int mb_add(membuf *m, int64_t num, const sc_doc *doc)
         m->del = del;
         m->cap_docs = cap;
     }
-    if (sc_normalize(doc->text ? doc->text : "", doc->text ? doc->len : 0, 0, &m->norm)) return SC_ENOMEM;
+    const char *text = doc->text ? doc->text : "";
+    size_t len = doc->text ? doc->len : 0;
+    if (sc_text_has_title(text, len, doc->title)) {
+        if (sc_normalize(text, len, 0, &m->norm)) return SC_ENOMEM;
+    } else {
+        sc_buf b = SC_BUF_INIT;        /* title kept apart: put it in front */
+        sc_buf_adds(&b, doc->title);
+        sc_buf_addc(&b, '\n');
+        sc_buf_add(&b, text, len);
+        int bad = b.oom || sc_normalize(b.data, b.len, 0, &m->norm);
+        sc_buf_free(&b);
+        if (bad) return SC_ENOMEM;
+    }
     const uint32_t *c = m->norm.cps;
     uint32_t n = (uint32_t)m->norm.n, doc_no = m->n_docs, title_len = n;
     for (uint32_t i = 0; i < n; i++) if (c[i] == '\n') { title_len = i; break; }

@@ -304,7 +304,9 @@ static void walk(batch *b, const char *path, int depth)
             names = nn;
         }
         sc_buf p = SC_BUF_INIT;
-        sc_buf_addf(&p, "%s/%s", path, de->d_name);
+        size_t plen = strlen(path);
+        while (plen > 1 && path[plen - 1] == '/') plen--;   /* "examples/" + name */
+        sc_buf_addf(&p, "%.*s/%s", (int)plen, path, de->d_name);
         names[n] = sc_buf_detach(&p);
         if (names[n]) n++;
     }

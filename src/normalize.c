@@ -147,3 +147,11 @@ void sc_norm_free(sc_norm *n)
     free(n->off);
     memset(n, 0, sizeof *n);
 }
+
+int sc_text_has_title(const char *text, size_t len, const char *title)
+{
+    if (!title || !*title) return 1;
+    size_t tl = strlen(title);
+    if (!text || len < tl || memcmp(text, title, tl)) return 0;
+    return len == tl || text[tl] == '\n';
+}

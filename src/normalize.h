@@ -40,6 +40,13 @@ typedef struct sc_norm {
 /* Normalises s[0..len) (valid UTF-8; invalid bytes become U+FFFD).  Reuses
 ** the arrays of *out.  want_off = 0 skips the offset map. */
 int sc_normalize(const char *s, size_t len, int want_off, sc_norm *out);
+
+/* The sequence search sees for a document is its title line, '\n', then
+** its body.  sc_doc.text normally starts with the title line (doc.h); when
+** it does not (a source that keeps the title apart), the index puts the
+** title in front.  Returns 1 when text already starts with the title line
+** (or there is no title), else 0. */
+int sc_text_has_title(const char *text, size_t len, const char *title);
 void sc_norm_free(sc_norm *n);
 
 #endif

@@ -50,9 +50,10 @@ static void gsf_quiet(const gchar *domain, GLogLevelFlags level, const gchar *ms
 static void gsf_start(void)
 {
     gsf_init();
-    const GLogLevelFlags quiet = G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG;
+    const GLogLevelFlags quiet = G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG;
     g_log_set_handler("libgsf:msole", quiet, gsf_quiet, NULL);
     g_log_set_handler("libgsf", quiet, gsf_quiet, NULL);
+    g_log_set_handler(NULL, quiet, gsf_quiet, NULL);    /* gsf-infile.c logs without a domain */
 }
 
 static pthread_once_t gsf_once = PTHREAD_ONCE_INIT;
@@ -189,10 +190,10 @@ static int pieces(bytes wd, bytes plc, uint32_t ccp, const sc_read_limits *lim, 
     size_t npcd = (plc.n - 4) / 12;
     uint32_t prev_end = 0;
     for (size_t i = 0; i < npcd; i++) {
-        uint32_t cp0, cp1, fcraw;
-        u32at(plc, i * 4, &cp0);
-        u32at(plc, (i + 1) * 4, &cp1);
-        u32at(plc, (npcd + 1) * 4 + i * 8 + 2, &fcraw);
+        uint32_t cp0 = 0, cp1 = 0, fcraw = 0;
+        if (u32at(plc, i * 4, &cp0) || u32at(plc, (i + 1) * 4, &cp1) ||
+            u32at(plc, (npcd + 1) * 4 + i * 8 + 2, &fcraw))     /* cannot fail: sizes checked above */
+            return sc_err_set(err, SC_EINTERNAL, "piece table arithmetic");
         if (cp1 < cp0 || cp0 < prev_end)
             return sc_err_set(err, SC_EFORMAT, "damaged piece table (piece %zu out of order)", i);
         prev_end = cp1;
@@ -281,7 +282,7 @@ static int doc_text(bytes wd, GsfInfile *ole, const sc_read_limits *lim, sc_buf 
     int rc = read_stream(ole, tname, lim, &tbl, err);
     if (rc == SC_ENOTFOUND) return sc_err_set(err, SC_EFORMAT, "the %s stream is missing", tname);
     if (rc) return rc;
-    bytes plc;
+    bytes plc = {0};
     wd_text t = {0};
     rc = find_plcpcd(tbl, fcclx, lcbclx, &plc, err);
     if (!rc) rc = pieces(wd, plc, ccp, lim, &t, err);
@@ -293,9 +294,31 @@ short_fib:
     return sc_err_set(err, SC_EFORMAT, "damaged FIB (truncated WordDocument stream?)");
 }
 
+/* Checks what libgsf does not: [MS-CFB] says the root directory entry has
+** no siblings (left/right = NOSTREAM).  libgsf reads such siblings with no
+** parent and never frees them (a leak per hostile file), so they are refused
+** here.  Header: u16 sector shift at 0x1E, u32 first directory sector at
+** 0x30; directory entry: u32 left at 0x44, right at 0x48. */
+static int check_ole_root(const unsigned char *data, size_t n, sc_err *err)
+{
+    bytes b = {data, n};
+    uint32_t shift, first, left, right;
+    if (u16at(b, 0x1E, &shift) || u32at(b, 0x30, &first) || shift < 6 || shift > 16)
+        return sc_err_set(err, SC_EFORMAT, "not a valid OLE2 (Word 97) file (bad header)");
+    uint64_t sector = (uint64_t)1 << shift;
+    uint64_t off = (sector > 512 ? sector : 512) + ((uint64_t)first << shift);
+    if (off > n || u32at(b, (size_t)off + 0x44, &left) || u32at(b, (size_t)off + 0x48, &right))
+        return sc_err_set(err, SC_EFORMAT, "not a valid OLE2 (Word 97) file (directory missing: truncated?)");
+    if (left != 0xFFFFFFFFu || right != 0xFFFFFFFFu)
+        return sc_err_set(err, SC_EFORMAT, "not a valid OLE2 (Word 97) file (damaged directory)");
+    return SC_OK;
+}
+
 int sc_read_doc(const unsigned char *data, size_t n, const sc_read_limits *lim, sc_raw *out, sc_err *err)
 {
     memset(out, 0, sizeof *out);
+    int crc = check_ole_root(data, n, err);
+    if (crc) return crc;
     pthread_once(&gsf_once, gsf_start);
     GsfInput *mem = gsf_input_memory_new(data, (gsf_off_t)n, FALSE);
     if (!mem) return sc_err_set(err, SC_ENOMEM, "out of memory");

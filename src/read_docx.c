@@ -103,13 +103,15 @@ static int read_entry(zip_t *za, zip_int64_t idx, const sc_read_limits *lim, cha
 
 /* ---- WordprocessingML to text ----------------------------------------- */
 
+#define MAX_TBL 32   /* nested tables deeper than this share the last row state */
+
 typedef struct wx {
     sc_buf out;
-    int in_run;          /* inside w:r: w:tab there is a tab, elsewhere a tab stop */
+    int in_run;          /* w:r nesting: w:tab in a run is a tab, elsewhere a tab stop */
+    int in_t;            /* w:t nesting: only text there is document text */
     int tbl_depth;       /* nesting of w:tbl */
-    int cells;           /* cells already written in the current row */
+    int cells[MAX_TBL];  /* per table level: cells already written in its current row */
     int paras_in_cell;   /* paragraphs already ended in the current cell */
-    int in_t;            /* inside w:t */
 } wx;
 
 static int is_w(xmlTextReaderPtr r, const char *local)
@@ -118,28 +120,34 @@ static int is_w(xmlTextReaderPtr r, const char *local)
     return ns && !strcmp((const char *)ns, W_NS) && !strcmp((const char *)xmlTextReaderConstLocalName(r), local);
 }
 
+static int *row_cells(wx *x)
+{
+    int level = x->tbl_depth < MAX_TBL ? x->tbl_depth : MAX_TBL - 1;
+    return &x->cells[level];
+}
+
 static void on_open(wx *x, xmlTextReaderPtr r)
 {
-    if (is_w(r, "t")) x->in_t = 1;
-    else if (is_w(r, "r")) x->in_run = 1;
+    if (is_w(r, "t")) x->in_t++;
+    else if (is_w(r, "r")) x->in_run++;
     else if (is_w(r, "tab") && x->in_run) sc_buf_addc(&x->out, '\t');
     else if ((is_w(r, "br") || is_w(r, "cr")) && x->in_run) sc_buf_addc(&x->out, '\n');
     else if (is_w(r, "noBreakHyphen")) sc_buf_addc(&x->out, '-');
     else if (is_w(r, "p") && x->tbl_depth && x->paras_in_cell) sc_buf_addc(&x->out, ' ');
-    else if (is_w(r, "tbl")) { x->tbl_depth++; x->cells = 0; }
-    else if (is_w(r, "tr")) x->cells = 0;
-    else if (is_w(r, "tc")) { if (x->cells++) sc_buf_addc(&x->out, '\t'); x->paras_in_cell = 0; }
+    else if (is_w(r, "tbl")) { x->tbl_depth++; *row_cells(x) = 0; }
+    else if (is_w(r, "tr")) *row_cells(x) = 0;
+    else if (is_w(r, "tc")) { if ((*row_cells(x))++) sc_buf_addc(&x->out, '\t'); x->paras_in_cell = 0; }
 }
 
 static void on_close(wx *x, xmlTextReaderPtr r)
 {
-    if (is_w(r, "t")) x->in_t = 0;
-    else if (is_w(r, "r")) x->in_run = 0;
+    if (is_w(r, "t")) { if (x->in_t) x->in_t--; }
+    else if (is_w(r, "r")) { if (x->in_run) x->in_run--; }
     else if (is_w(r, "p")) {
         if (x->tbl_depth) x->paras_in_cell++;
         else sc_buf_addc(&x->out, '\n');
     } else if (is_w(r, "tr")) sc_buf_addc(&x->out, '\n');
-    else if (is_w(r, "tbl")) { if (x->tbl_depth) x->tbl_depth--; x->cells = 0; }
+    else if (is_w(r, "tbl")) { if (x->tbl_depth) x->tbl_depth--; }
 }
 
 /* libxml2 reports problems through this; we keep the first one. */
@@ -153,7 +161,10 @@ static void xml_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTe
     size_t k = strlen(m);
     while (k && (m[k - 1] == '\n' || m[k - 1] == ' ')) m[--k] = 0;
     int code = strstr(m, "UTF-8") || strstr(m, "encoding") || strstr(m, "Char 0x") ? SC_EENCODING : SC_EFORMAT;
-    if (strstr(m, "depth")) code = SC_ELIMIT;
+    if (strstr(m, "depth")) {    /* libxml2's own limit (256 without XML_PARSE_HUGE) came first */
+        sc_err_set(e, SC_ELIMIT, ENTRY ": XML nested deeper than %d levels", 256);
+        return;
+    }
     sc_err_set(e, code, ENTRY ": invalid XML at line %d: %s", xmlTextReaderLocatorLineNumber(loc), m);
 }
 

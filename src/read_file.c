@@ -71,8 +71,10 @@ static const char *foreign_format(const unsigned char *d, size_t n)
 }
 
 /* Does the text look like JSON Lines?  The first non-blank lines (up to
-** eight, within the first 64 KiB) must each start with '{' and end with '}'. */
-static int looks_jsonl(const unsigned char *d, size_t n)
+** eight, within the first 64 KiB) must each start with '{' and end with '}';
+** with `first_only` (the name says .jsonl) only the first line must start
+** with '{', and bad lines are reported one by one by the reader. */
+static int looks_jsonl(const unsigned char *d, size_t n, int first_only)
 {
     size_t i = 0, end = n < 65536 ? n : 65536;
     if (starts(d, n, "\xEF\xBB\xBF", 3)) i = 3;
@@ -88,6 +90,7 @@ static int looks_jsonl(const unsigned char *d, size_t n)
             break;
         }
         while (b > a && (d[b - 1] == ' ' || d[b - 1] == '\t' || d[b - 1] == '\r')) b--;
+        if (a < b && first_only) return d[a] == '{';
         if (a < b) {
             if (d[a] != '{' || d[b - 1] != '}') return 0;
             seen++;
@@ -252,8 +255,8 @@ static int dispatch(const char *name, const unsigned char *data, size_t n, const
     if (foreign) return sc_err_set(err, SC_EUNSUPPORTED, "%s, not a text document (unsupported format)", foreign);
     int is_txt = name && ends_with(name, ".txt");
     int is_jsonl = name && ends_with(name, ".jsonl");
-    if (is_jsonl || (!is_txt && looks_jsonl(data, n))) {
-        if (!looks_jsonl(data, n))
+    if (is_jsonl || (!is_txt && looks_jsonl(data, n, 0))) {
+        if (!looks_jsonl(data, n, 1))
             return sc_err_set(err, SC_EFORMAT, "not JSON Lines (each line must be one {...} object)");
         return sc_read_jsonl(data, n, lim, cb, ctx, err);
     }

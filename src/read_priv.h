@@ -33,4 +33,8 @@ int sc_jsonl_finish(sc_jsonl_stream *js, sc_err *err);
 long sc_jsonl_docs(const sc_jsonl_stream *js);    /* lines that gave a document */
 void sc_jsonl_free(sc_jsonl_stream *js);
 
+/* For the fuzzer: 1 when the fast JSON path and jansson read the line
+** p[0..n) the same way (or the fast path leaves it to jansson), else 0. */
+int sc_jsonl_selfcheck(const char *p, size_t n);
+
 #endif

@@ -74,11 +74,13 @@ int sc_read_finish(const char *str, size_t n, const sc_read_limits *lim,
     if (!t) return sc_err_set(err, SC_ENOMEM, "out of memory");
     size_t o = 0;
     int blank = 1;
+    size_t space_end = 0;   /* the white space found by is_space_at runs to here */
     while (i < n) {
         unsigned c = s[i];
-        if (blank) {
+        if (blank && i >= space_end) {
             size_t adv;
-            if (!is_space_at(s, n, i, &adv) && c != '\r' && c != '\f' && c != '\v') blank = 0;
+            if (is_space_at(s, n, i, &adv) || c == '\r' || c == '\f' || c == '\v') space_end = i + adv;
+            else blank = 0;
         }
         if (c >= 0x20 && c != 0x7F) { t[o++] = (char)c; i++; continue; }
         if (c == '\r') { t[o++] = '\n'; i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1; continue; }
@@ -155,6 +157,9 @@ int sc_read_txt(const unsigned char *data, size_t n, const sc_read_limits *lim, 
 {
     memset(out, 0, sizeof *out);
     if (n == 0) return sc_err_set(err, SC_EEMPTY, "empty file");
+    if (n >= 4 && ((data[0] == 0xFF && data[1] == 0xFE && data[2] == 0 && data[3] == 0) ||
+                   (data[0] == 0 && data[1] == 0 && data[2] == 0xFE && data[3] == 0xFF)))
+        return sc_err_set(err, SC_EENCODING, "UTF-32 text (BOM), not supported: save it as UTF-8");
     if (n >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF))) {
         int be = data[0] == 0xFE;
         if ((n - 2) / 2 > lim->max_text_bytes)   /* each UTF-16 unit gives >= 1 UTF-8 byte */

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <ftw.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -548,6 +549,7 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     pthread_sigmask(SIG_BLOCK, &set, &old);
     signal(SIGPIPE, SIG_IGN);
 
+    json_object_seed(0);   /* jansson's hash seed, once, before any thread builds JSON */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cores > 0 ? cores : 2);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
@@ -580,7 +582,8 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     while (atomic_load(&sv->workers) > 0) usleep(10000);
     for (int i = 0; i < 1000 && atomic_load(&sv->inflight) > 0; i++) usleep(10000);
     MHD_stop_daemon(d);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* SIGINT and SIGTERM stay blocked: a second one (a supervisor repeating
+    ** itself) must not kill the process before the caller closes the library */
     fprintf(stderr, "sucai: stopped\n");
 done:
     sc_suggest_free(sv->app.suggest);

@@ -61,11 +61,24 @@ int sc_snippet(const sc_doc *doc, int full, const sc_query *q, sc_hit *hit, sc_e
     occ *o = malloc(MAX_OCC * sizeof *o);
     if (!o || sc_normalize(text, len, 1, &nm)) { free(o); sc_norm_free(&nm); return sc_err_set(err, SC_ENOMEM, "out of memory"); }
     size_t n = nm.n, body = n;
-    for (size_t i = 0; i < n; i++) if (nm.cps[i] == '\n') { body = i + 1; break; }
+    int has_title = sc_text_has_title(text, len, doc->title);
+    if (has_title) {
+        for (size_t i = 0; i < n; i++) if (nm.cps[i] == '\n') { body = i + 1; break; }
+    } else {
+        body = 0;                       /* the title is kept apart */
+    }
     size_t title_len = body ? body - 1 : 0;
     if (body > n) body = n;
     int in_title = 0;
     size_t k = find_occ(nm.cps, body, n, q, o, &in_title, title_len);
+    if (!has_title) {
+        sc_norm tn = {0};
+        occ dummy[1];
+        const char *t = doc->title;
+        if (sc_normalize(t, strlen(t), 0, &tn) == SC_OK)
+            find_occ(tn.cps, tn.n, tn.n, q, dummy, &in_title, tn.n);
+        sc_norm_free(&tn);
+    }
     /* best window: most distinct phrases, then most occurrences */
     size_t best = SIZE_MAX;
     int best_d = 0, best_c = 0;

@@ -14,14 +14,62 @@
 #include "describe.h"
 
 #define POOL_MAX 16
+#define SC_STR_(x) #x
+#define SC_STR(x) SC_STR_(x)
+
+#define STMT_CACHE 32
+
+/* A connection and its prepared statements.  Statements are keyed by the
+** address of their (static) SQL text, prepared once and reset after each
+** use, so that a hot path never parses SQL and never holds a read
+** transaction open between calls. */
+typedef struct conn {
+    sqlite3 *db;
+    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
+    int n;
+} conn;
 
 struct sc_store {
-    sqlite3 *db;                 /* the writer's connection */
+    conn w;                      /* the writer's connection */
+    sqlite3 *db;                 /* == w.db */
     char *path;
     pthread_mutex_t pool_lock;
-    sqlite3 *pool[POOL_MAX];     /* idle reader connections */
+    conn *pool[POOL_MAX];        /* idle reader connections */
     int n_pool;
 };
+
+/* A ready statement for sql on c (reset, bindings cleared), or NULL.
+** The statement stays owned by the connection: callers reset it when done
+** (done()) and never finalize it. */
+static sqlite3_stmt *prep(conn *c, const char *sql)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->cache[i].sql == sql) {
+            sqlite3_clear_bindings(c->cache[i].st);
+            return c->cache[i].st;
+        }
+    if (c->n == STMT_CACHE) return NULL;   /* every SQL text here is static: cannot happen */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) return NULL;
+    c->cache[c->n].sql = sql;
+    c->cache[c->n].st = st;
+    c->n++;
+    return st;
+}
+
+static void done(sqlite3_stmt *st)
+{
+    if (st) sqlite3_reset(st);
+}
+
+static void conn_close(conn *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) sqlite3_finalize(c->cache[i].st);
+    sqlite3_close(c->db);
+    c->n = 0;
+    c->db = NULL;
+}
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
@@ -73,7 +121,8 @@ int sc_store_open(const char *dir, sc_store **out, sc_err *err)
     sc_buf_addf(&p, "%s/library.db", dir);
     s->path = sc_buf_detach(&p);
     pthread_mutex_init(&s->pool_lock, NULL);
-    int rc = s->path ? open_conn(s->path, 0, &s->db, err) : sc_err_set(err, SC_ENOMEM, "out of memory");
+    int rc = s->path ? open_conn(s->path, 0, &s->w.db, err) : sc_err_set(err, SC_ENOMEM, "out of memory");
+    s->db = s->w.db;
     if (rc == SC_OK) {
         char *msg = NULL;
         if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg) != SQLITE_OK ||
@@ -90,8 +139,8 @@ int sc_store_open(const char *dir, sc_store **out, sc_err *err)
 void sc_store_close(sc_store *s)
 {
     if (!s) return;
-    for (int i = 0; i < s->n_pool; i++) sqlite3_close(s->pool[i]);
-    sqlite3_close(s->db);
+    for (int i = 0; i < s->n_pool; i++) { conn_close(s->pool[i]); free(s->pool[i]); }
+    conn_close(&s->w);
     pthread_mutex_destroy(&s->pool_lock);
     free(s->path);
     free(s);
@@ -101,23 +150,25 @@ void *sc_store_db(sc_store *s) { return s->db; }
 
 /* Readers borrow a connection so that any number of threads read at once
 ** (WAL lets them run beside the writer). */
-static sqlite3 *borrow(sc_store *s)
+static conn *borrow(sc_store *s)
 {
-    sqlite3 *db = NULL;
+    conn *c = NULL;
     pthread_mutex_lock(&s->pool_lock);
-    if (s->n_pool > 0) db = s->pool[--s->n_pool];
+    if (s->n_pool > 0) c = s->pool[--s->n_pool];
     pthread_mutex_unlock(&s->pool_lock);
-    if (!db && open_conn(s->path, 1, &db, NULL) != SC_OK) return NULL;
-    return db;
+    if (c) return c;
+    c = calloc(1, sizeof *c);
+    if (c && open_conn(s->path, 1, &c->db, NULL) != SC_OK) { free(c); c = NULL; }
+    return c;
 }
 
-static void give_back(sc_store *s, sqlite3 *db)
+static void give_back(sc_store *s, conn *c)
 {
-    if (!db) return;
+    if (!c) return;
     pthread_mutex_lock(&s->pool_lock);
-    if (s->n_pool < POOL_MAX) { s->pool[s->n_pool++] = db; db = NULL; }
+    if (s->n_pool < POOL_MAX) { s->pool[s->n_pool++] = c; c = NULL; }
     pthread_mutex_unlock(&s->pool_lock);
-    if (db) sqlite3_close(db);
+    if (c) { conn_close(c); free(c); }
 }
 
 int sc_store_begin(sc_store *s, sc_err *err)
@@ -144,20 +195,20 @@ void sc_store_rollback(sc_store *s)
 
 /* ---- small statement helpers ---------------------------------------- */
 
-static int exec_num(sqlite3 *db, const char *sql, int64_t a, int64_t b)
+static int exec_num(conn *c, const char *sql, int64_t a, int64_t b)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return SC_EDB;
+    sqlite3_stmt *st = prep(c, sql);
+    if (!st) return SC_EDB;
     sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
+    if (sqlite3_bind_parameter_count(st) > 1) sqlite3_bind_int64(st, 2, b);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SC_OK : SC_EDB;
 }
 
 static int log_change(sc_store *s, int64_t num, int op)
 {
-    return exec_num(s->db, "INSERT INTO changes(num, op) VALUES(?1, ?2)", num, op);
+    return exec_num(&s->w, "INSERT INTO changes(num, op) VALUES(?1, ?2)", num, op);
 }
 
 /* Returns a malloc'd text column or NULL. */
@@ -167,26 +218,26 @@ static char *col_str(sqlite3_stmt *st, int i)
     return t ? sc_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
 }
 
-static char *lookup_str(sqlite3 *db, const char *sql, const char *arg, int64_t num)
+static char *lookup_str(conn *c, const char *sql, const char *arg, int64_t num)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = prep(c, sql);
     char *out = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+    if (!st) return NULL;
     if (arg) sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
     else sqlite3_bind_int64(st, 1, num);
     if (sqlite3_step(st) == SQLITE_ROW) out = col_str(st, 0);
-    sqlite3_finalize(st);
+    done(st);
     return out;
 }
 
-static int64_t lookup_num(sqlite3 *db, const char *sql, const char *arg)
+static int64_t lookup_num(conn *c, const char *sql, const char *arg)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = prep(c, sql);
     int64_t out = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    if (!st) return -1;
     sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    done(st);
     return out;
 }
 
@@ -194,15 +245,25 @@ static int64_t lookup_num(sqlite3 *db, const char *sql, const char *arg)
 
 static int64_t band_key(uint64_t h, int b) { return ((int64_t)b << 16) | (int64_t)((h >> (16 * b)) & 0xFFFF); }
 
+/* A simhash over a few dozen characters says little: short texts (poems,
+** notices) would collide by chance, and their buckets would grow with the
+** library.  They are compared by exact hash only. */
+#define NEAR_DUP_MIN_CHARS 200
+
+/* Candidates looked at per band: a bucket larger than this is crowded by
+** chance collisions, and scanning it would make ingest quadratic. */
+#define NEAR_DUP_BUCKET 64
+
 /* Finds a stored doc whose simhash is within SC_NEAR_DUP_BITS of h and whose
 ** length is comparable (a short notice and a long report can collide). */
 static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
 {
     sqlite3_stmt *st;
     int64_t found = -1;
+    if (chars < NEAR_DUP_MIN_CHARS) return -1;
     const char *sql = "SELECT d.num, d.simhash, d.chars FROM simhash_bands b JOIN docs d ON d.num = b.num"
-                      " WHERE b.band = ?1";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+                      " WHERE b.band = ?1 LIMIT " SC_STR(NEAR_DUP_BUCKET);
+    if (!(st = prep(&s->w, sql))) return -1;
     for (int b = 0; b < 4 && found < 0; b++) {
         sqlite3_bind_int64(st, 1, band_key(h, b));
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -216,22 +277,23 @@ static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
         }
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    done(st);
     return found;
 }
 
-static int add_bands(sc_store *s, int64_t num, uint64_t h)
+static int add_bands(sc_store *s, int64_t num, uint64_t h, size_t chars)
 {
+    if (chars < NEAR_DUP_MIN_CHARS) return SC_OK;
     for (int b = 0; b < 4; b++)
-        if (exec_num(s->db, "INSERT INTO simhash_bands(band, num) VALUES(?1, ?2)", band_key(h, b), num))
+        if (exec_num(&s->w, "INSERT INTO simhash_bands(band, num) VALUES(?1, ?2)", band_key(h, b), num))
             return SC_EDB;
     return SC_OK;
 }
 
 static int remove_num(sc_store *s, int64_t num)
 {
-    if (exec_num(s->db, "DELETE FROM simhash_bands WHERE num = ?1", num, 0) ||
-        exec_num(s->db, "DELETE FROM docs WHERE num = ?1", num, 0))
+    if (exec_num(&s->w, "DELETE FROM simhash_bands WHERE num = ?1", num, 0) ||
+        exec_num(&s->w, "DELETE FROM docs WHERE num = ?1", num, 0))
         return SC_EDB;
     return log_change(s, num, SC_CHANGE_DELETE);
 }
@@ -239,7 +301,7 @@ static int remove_num(sc_store *s, int64_t num)
 /* The writer sees its own uncommitted rows; pooled readers do not. */
 static char *writer_id_of(sc_store *s, int64_t num)
 {
-    return lookup_str(s->db, "SELECT id FROM docs WHERE num = ?1", NULL, num);
+    return lookup_str(&s->w, "SELECT id FROM docs WHERE num = ?1", NULL, num);
 }
 
 /* ---- put ------------------------------------------------------------- */
@@ -263,7 +325,7 @@ static char *assign_id(sc_store *s, const char *hash)
     for (size_t n = 12; n <= 64; n += 4) {
         char *id = sc_strndup(hash, n);
         if (!id) return NULL;
-        if (lookup_num(s->db, "SELECT num FROM docs WHERE id = ?1", id) < 0) return id;
+        if (lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", id) < 0) return id;
         free(id);
     }
     return NULL;
@@ -277,7 +339,7 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
         " outline, dup_of, added_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
         "?15,?16,?17,?18,?19,?20,?21)";
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_err(err, s->db, "insert");
+    if (!(st = prep(&s->w, sql))) return db_err(err, s->db, "insert");
     char *outline = outline_json(d);
     sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, d->title ? d->title : "", -1, SQLITE_STATIC);
@@ -301,11 +363,11 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
     sqlite3_bind_text(st, 20, dup_of, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 21, (int64_t)time(NULL));
     int rc = sqlite3_step(st) == SQLITE_DONE ? SC_OK : db_err(err, s->db, "insert");
-    sqlite3_finalize(st);
+    done(st);
     free(outline);
     if (rc) return rc;
     *num_out = sqlite3_last_insert_rowid(s->db);
-    if (add_bands(s, *num_out, d->simhash) || log_change(s, *num_out, SC_CHANGE_ADD))
+    if (add_bands(s, *num_out, d->simhash, d->chars) || log_change(s, *num_out, SC_CHANGE_ADD))
         return db_err(err, s->db, "insert");
     return SC_OK;
 }
@@ -317,7 +379,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
     if (d->id) {
         /* An id from the source system: same id, same text is a repeat;
         ** same id, new text replaces the old version. */
-        char *old_hash = lookup_str(s->db, "SELECT hash FROM docs WHERE id = ?1", d->id, 0);
+        char *old_hash = lookup_str(&s->w, "SELECT hash FROM docs WHERE id = ?1", d->id, 0);
         if (old_hash) {
             int same = strcmp(old_hash, d->hash) == 0;
             free(old_hash);
@@ -326,7 +388,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
                 *dup_of = sc_strdup(d->id);
                 return SC_OK;
             }
-            int64_t old = lookup_num(s->db, "SELECT num FROM docs WHERE id = ?1", d->id);
+            int64_t old = lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", d->id);
             if (remove_num(s, old)) return db_err(err, s->db, "replace");
             *status = SC_PUT_UPDATED;
         } else {
@@ -340,7 +402,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
     }
     /* A file: the same clean text, or the same material under another
     ** title or footer, is a duplicate of what is stored. */
-    char *same = lookup_str(s->db, "SELECT id FROM docs WHERE hash = ?1", d->hash, 0);
+    char *same = lookup_str(&s->w, "SELECT id FROM docs WHERE hash = ?1", d->hash, 0);
     if (!same) {
         int64_t near = find_near(s, d->simhash, d->chars);
         if (near >= 0) same = writer_id_of(s, near);
@@ -358,7 +420,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
 
 int sc_store_delete(sc_store *s, const char *id, sc_err *err)
 {
-    int64_t num = lookup_num(s->db, "SELECT num FROM docs WHERE id = ?1", id);
+    int64_t num = lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", id);
     if (num < 0) return sc_err_set(err, SC_ENOTFOUND, "no document with id %s", id);
     if (remove_num(s, num)) return db_err(err, s->db, "delete");
     return SC_OK;
@@ -407,18 +469,23 @@ static void read_meta(sqlite3_stmt *st, sc_doc *d)
     d->removed = col_str(st, 17);
 }
 
-static int get_where(sc_store *s, const char *where, const char *id, int64_t num, int paid,
-                     sc_doc *d, sc_err *err)
+/* The four reads: by id or number, free part only or whole.  Static texts,
+** so that each is prepared once per connection. */
+static const char *const GET_SQL[2][2] = {
+    {"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
+     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
+    {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
+     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"},
+};
+
+static int get_where(sc_store *s, const char *id, int64_t num, int paid, sc_doc *d, sc_err *err)
 {
-    sqlite3 *db = borrow(s);
-    if (!db) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    sc_buf sql = SC_BUF_INIT;
-    sc_buf_addf(&sql, "SELECT " META_COLS ", free_text%s FROM docs WHERE %s",
-                paid ? ", paid_text" : "", where);
-    sqlite3_stmt *st = NULL;
+    conn *c = borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sqlite3_stmt *st = prep(c, GET_SQL[id != NULL][paid != 0]);
     int rc = SC_OK;
-    if (sql.oom || sqlite3_prepare_v2(db, sql.data, -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(err, db, "get");
+    if (!st) {
+        rc = db_err(err, c->db, "get");
         goto out;
     }
     if (id) sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -438,49 +505,48 @@ static int get_where(sc_store *s, const char *where, const char *id, int64_t num
     d->text = sc_buf_detach(&text);
     if (!d->text || !d->id) { sc_doc_free(d); rc = sc_err_set(err, SC_ENOMEM, "out of memory"); }
 out:
-    sqlite3_finalize(st);
-    sc_buf_free(&sql);
-    give_back(s, db);
+    done(st);
+    give_back(s, c);
     return rc;
 }
 
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *d, sc_err *err)
 {
-    return get_where(s, "id = ?1", id, 0, paid, d, err);
+    return get_where(s, id, 0, paid, d, err);
 }
 
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
 {
-    return get_where(s, "num = ?1", NULL, num, paid, d, err);
+    return get_where(s, NULL, num, paid, d, err);
 }
 
 char *sc_store_id_of(sc_store *s, int64_t num)
 {
-    sqlite3 *db = borrow(s);
-    char *id = db ? lookup_str(db, "SELECT id FROM docs WHERE num = ?1", NULL, num) : NULL;
-    give_back(s, db);
+    conn *c = borrow(s);
+    char *id = c ? lookup_str(c, "SELECT id FROM docs WHERE num = ?1", NULL, num) : NULL;
+    give_back(s, c);
     return id;
 }
 
 int64_t sc_store_num_of(sc_store *s, const char *id)
 {
-    sqlite3 *db = borrow(s);
-    int64_t n = db ? lookup_num(db, "SELECT num FROM docs WHERE id = ?1", id) : -1;
-    give_back(s, db);
+    conn *c = borrow(s);
+    int64_t n = c ? lookup_num(c, "SELECT num FROM docs WHERE id = ?1", id) : -1;
+    give_back(s, c);
     return n;
 }
 
 int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
                   sc_store_list_cb cb, void *ctx, sc_err *err)
 {
-    sqlite3 *db = borrow(s);
-    if (!db) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    conn *c = borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
     sqlite3_stmt *st;
     int rc = SC_OK;
-    if (sqlite3_prepare_v2(db, "SELECT " META_COLS ", added_at FROM docs WHERE added_at >= ?1"
+    if (sqlite3_prepare_v2(c->db, "SELECT " META_COLS ", added_at FROM docs WHERE added_at >= ?1"
                            " ORDER BY num DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(err, db, "list");
-        give_back(s, db);
+        rc = db_err(err, c->db, "list");
+        give_back(s, c);
         return rc;
     }
     sqlite3_bind_int64(st, 1, since);
@@ -493,25 +559,25 @@ int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
         sc_doc_free(&d);
     }
     sqlite3_finalize(st);
-    give_back(s, db);
+    give_back(s, c);
     return rc;
 }
 
 int sc_store_stats_get(sc_store *s, sc_store_stats *out, sc_err *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3 *db = borrow(s);
-    if (!db) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    conn *c = borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
     sqlite3_stmt *st;
     int rc = SC_OK;
-    if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(chars),0) FROM docs", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(c->db, "SELECT count(*), coalesce(sum(chars),0) FROM docs", -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW) {
             out->docs = (long)sqlite3_column_int64(st, 0);
             out->chars = sqlite3_column_int64(st, 1);
         }
         sqlite3_finalize(st);
-    } else rc = db_err(err, db, "stats");
-    if (!rc && sqlite3_prepare_v2(db, "SELECT doc_type, count(*), sum(chars) FROM docs GROUP BY doc_type"
+    } else rc = db_err(err, c->db, "stats");
+    if (!rc && sqlite3_prepare_v2(c->db, "SELECT doc_type, count(*), sum(chars) FROM docs GROUP BY doc_type"
                                   " ORDER BY count(*) DESC", -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW && out->n_types < 64) {
             const unsigned char *t = sqlite3_column_text(st, 0);
@@ -522,7 +588,7 @@ int sc_store_stats_get(sc_store *s, sc_store_stats *out, sc_err *err)
         }
         sqlite3_finalize(st);
     }
-    if (!rc && sqlite3_prepare_v2(db, "SELECT coalesce(year,0), count(*) FROM docs GROUP BY 1 ORDER BY 1 DESC",
+    if (!rc && sqlite3_prepare_v2(c->db, "SELECT coalesce(year,0), count(*) FROM docs GROUP BY 1 ORDER BY 1 DESC",
                                   -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW && out->n_years < 256) {
             out->by_year[out->n_years].year = sqlite3_column_int(st, 0);
@@ -531,7 +597,7 @@ int sc_store_stats_get(sc_store *s, sc_store_stats *out, sc_err *err)
         }
         sqlite3_finalize(st);
     }
-    give_back(s, db);
+    give_back(s, c);
     return rc;
 }
 

@@ -13,9 +13,14 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
+
+typedef struct cut_title { char *id, *title; } cut_title;
 
 typedef struct table {
     int refs;
+    cut_title *cut;     /* documents whose title runs into the paid part, by id */
+    size_t n_cut;
     char *text, *orig;
     size_t len;
     size_t *starts;     /* n + 1 entries; starts[n] = len */
@@ -32,6 +37,8 @@ static void table_free(table *t)
 {
     if (!t) return;
     for (size_t i = 0; i < t->n; i++) free(t->ids[i]);
+    for (size_t i = 0; i < t->n_cut; i++) { free(t->cut[i].id); free(t->cut[i].title); }
+    free(t->cut);
     free(t->ids);
     free(t->starts);
     free(t->text);
@@ -64,7 +71,42 @@ void sc_suggest_free(sc_suggest *s)
     free(s);
 }
 
-typedef struct build { sc_buf text; size_t *starts; char **ids; size_t n, cap; int oom; } build;
+typedef struct build {
+    sc_buf text; size_t *starts; char **ids; size_t n, cap; int oom;
+    cut_title *cut; size_t n_cut, cap_cut;
+} build;
+
+char *sc_title_public(const char *title, size_t free_chars)
+{
+    size_t n = strlen(title);
+    if (sc_utf8_count(title, n) <= free_chars) return strdup(title);
+    size_t cut = sc_utf8_offset(title, n, free_chars);
+    while (cut > 0 && (title[cut - 1] == ' ' || title[cut - 1] == '\t')) cut--;
+    if (cut == 0) return strdup("（标题为会员内容）");
+    return strndup(title, cut);
+}
+
+static int cmp_cut(const void *a, const void *b)
+{
+    return strcmp(((const cut_title *)a)->id, ((const cut_title *)b)->id);
+}
+
+int sc_suggest_public_title(sc_suggest *s, const char *id, char **out)
+{
+    *out = NULL;
+    pthread_mutex_lock(&s->lock);
+    table *t = s->cur;
+    if (t) t->refs++;
+    pthread_mutex_unlock(&s->lock);
+    int found = 0;
+    if (t && t->n_cut) {
+        cut_title key = {(char *)id, NULL};
+        cut_title *c = bsearch(&key, t->cut, t->n_cut, sizeof *t->cut, cmp_cut);
+        if (c) { *out = strdup(c->title); found = 1; }
+    }
+    table_release(s, t);
+    return found;
+}
 
 static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
 {
@@ -81,24 +123,45 @@ static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
         b->cap = cap;
     }
     char *id = strdup(d->id);
-    if (!id) { b->oom = 1; return 1; }
+    char *pub = sc_title_public(d->title, d->free_chars);
+    if (!id || !pub) { free(id); free(pub); b->oom = 1; return 1; }
+    if (strcmp(pub, d->title)) {
+        /* the title runs into the paid part: remember its public form */
+        if (b->n_cut == b->cap_cut) {
+            size_t cap = b->cap_cut ? b->cap_cut * 2 : 16;
+            cut_title *c = realloc(b->cut, cap * sizeof *c);
+            if (!c) { free(id); free(pub); b->oom = 1; return 1; }
+            b->cut = c;
+            b->cap_cut = cap;
+        }
+        b->cut[b->n_cut].id = strdup(d->id);
+        b->cut[b->n_cut].title = strdup(pub);
+        if (!b->cut[b->n_cut].id || !b->cut[b->n_cut].title) {
+            free(b->cut[b->n_cut].id); free(b->cut[b->n_cut].title);
+            free(id); free(pub); b->oom = 1; return 1;
+        }
+        b->n_cut++;
+    }
     b->starts[b->n] = b->text.len;
     b->ids[b->n++] = id;
     /* a title is one line; newlines would break the table's framing */
-    for (const char *p = d->title; *p; p++) sc_buf_addc(&b->text, *p == '\n' ? ' ' : *p);
+    for (const char *p = pub; *p; p++) sc_buf_addc(&b->text, *p == '\n' ? ' ' : *p);
     sc_buf_addc(&b->text, '\n');
+    free(pub);
     return b->text.oom;
 }
 
 int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
 {
-    build b = {SC_BUF_INIT, NULL, NULL, 0, 0, 0};
+    build b = {SC_BUF_INIT, NULL, NULL, 0, 0, 0, NULL, 0, 0};
     sc_buf_addc(&b.text, '\n');
     int rc = sc_store_list(st, 0, -1, 0, on_doc, &b, err);
     table *t = calloc(1, sizeof *t);
     if (!rc && (b.oom || b.text.oom || !t)) rc = sc_err_set(err, SC_ENOMEM, "out of memory loading titles");
     if (rc) {
         for (size_t i = 0; i < b.n; i++) free(b.ids[i]);
+        for (size_t i = 0; i < b.n_cut; i++) { free(b.cut[i].id); free(b.cut[i].title); }
+        free(b.cut);
         free(b.ids);
         free(b.starts);
         sc_buf_free(&b.text);
@@ -107,6 +170,9 @@ int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
     }
     t->refs = 1;
     t->n = b.n;
+    t->cut = b.cut;
+    t->n_cut = b.n_cut;
+    if (t->n_cut) qsort(t->cut, t->n_cut, sizeof *t->cut, cmp_cut);
     t->ids = b.ids;
     t->starts = b.starts;
     if (t->starts) t->starts[t->n] = b.text.len;

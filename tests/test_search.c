@@ -451,6 +451,49 @@ static void test_paywall(void **state)
     sc_store_close(st);
 }
 
+/* ---- a title kept apart from the text is searched as the title ---------- */
+
+static long count(sc_index *ix, const char *q)
+{
+    sc_search_opts o = {.query = q, .count_only = 1};
+    sc_results *r;
+    sc_err e = {0};
+    if (sc_search(ix, NULL, &o, &r, &e)) fail_msg("[%s]: %s", q, e.msg);
+    long n = (long)r->total;
+    sc_results_free(r);
+    return n;
+}
+
+static void test_title_apart(void **state)
+{
+    (void)state;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    sc_doc d = {0};
+    d.id = (char *)"t1";
+    d.title = (char *)"独立标题";
+    d.text = (char *)"正文第一行\n第二行";
+    d.len = strlen(d.text);
+    assert_int_equal(sc_index_add(ix, 1, &d, &e), SC_OK);
+    sc_doc d2 = {0};
+    d2.id = (char *)"t2";
+    d2.title = (char *)"普通标题";
+    d2.text = (char *)"普通标题\n正文";
+    d2.len = strlen(d2.text);
+    assert_int_equal(sc_index_add(ix, 2, &d2, &e), SC_OK);
+    assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
+    assert_int_equal(count(ix, "独立标题"), 1);
+    assert_int_equal(count(ix, "title:独立"), 1);
+    assert_int_equal(count(ix, "题正"), 0);
+    assert_int_equal(count(ix, "正文第一行"), 1);
+    assert_int_equal(count(ix, "title:正文"), 0);
+    assert_int_equal(count(ix, "普通标题"), 1);      /* not twice: the text holds it */
+    assert_int_equal(count(ix, "title:普通"), 1);
+    assert_int_equal(count(ix, "正文"), 2);
+    sc_index_close(ix);
+}
+
 /* ---- damage: check finds it, searches do not crash ------------------------ */
 
 static void test_damage(void **state)
@@ -584,6 +627,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_title_apart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

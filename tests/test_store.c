@@ -81,6 +81,16 @@ static void test_put_get_and_paywall(void **state)
     sc_store_close(s);
 }
 
+/* n copies of s, for documents long enough to be compared by simhash. */
+static char *repeat(const char *s, int n)
+{
+    size_t k = strlen(s);
+    char *out = malloc(k * (size_t)n + 1);
+    for (int i = 0; i < n; i++) memcpy(out + k * (size_t)i, s, k);
+    out[k * (size_t)n] = 0;
+    return out;
+}
+
 static void test_duplicates_and_near_duplicates(void **state)
 {
     (void)state;
@@ -91,19 +101,21 @@ static void test_duplicates_and_near_duplicates(void **state)
     sc_doc d;
     int status;
     char *dup = NULL;
-    make_doc(&d, NULL, "材料甲的全文内容", 6, 0xAAAA0000BBBB0000ull);
+    char *long_a = repeat("材料甲的全文内容", 40);            /* 320 chars */
+    char *long_b = repeat("材料甲的全文内容！", 40);          /* 360 chars, another text */
+    make_doc(&d, NULL, long_a, 6, 0xAAAA0000BBBB0000ull);
     assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
     char *first = strdup(d.id);
     sc_doc_free(&d);
     /* the same text again */
-    make_doc(&d, NULL, "材料甲的全文内容", 6, 0xAAAA0000BBBB0000ull);
+    make_doc(&d, NULL, long_a, 6, 0xAAAA0000BBBB0000ull);
     assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
     assert_int_equal(status, SC_PUT_DUPLICATE);
     assert_string_equal(dup, first);
     free(dup);
     sc_doc_free(&d);
     /* other text, simhash 2 bits away: near duplicate */
-    make_doc(&d, NULL, "材料甲的全文内容！", 6, 0xAAAA0000BBBB0003ull);
+    make_doc(&d, NULL, long_b, 6, 0xAAAA0000BBBB0003ull);
     assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
     assert_int_equal(status, SC_PUT_DUPLICATE);
     assert_string_equal(dup, first);
@@ -114,8 +126,19 @@ static void test_duplicates_and_near_duplicates(void **state)
     assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
     assert_int_equal(status, SC_PUT_ADDED);
     sc_doc_free(&d);
+    /* short texts are compared by exact hash only: a close simhash is no duplicate */
+    make_doc(&d, NULL, "短文一篇", 6, 0x1234123412341234ull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_ADDED);
+    sc_doc_free(&d);
+    make_doc(&d, NULL, "短文二篇", 6, 0x1234123412341235ull);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_ADDED);
+    sc_doc_free(&d);
     assert_int_equal(sc_store_commit(s, &e), SC_OK);
     free(first);
+    free(long_a);
+    free(long_b);
     sc_store_close(s);
 }
 

@@ -171,14 +171,20 @@ async function pageHome() {
   setMain(h('section', { class: 'hero' },
     h('h1', {}, (state.me && state.me.library_name) || '素材库'),
     h('p', { class: 'muted' }, '收录材料 ' + (f.docs || 0) + ' 篇，共 ' + fmtChars(f.chars || 0) + '。输入任意字词，精确查找全文。')),
-    chips, await newList(today(), '今日更新'));
+    chips, await newList(today(), '今日更新', true));
   $('#q').focus();
 }
 
-async function newList(since, title) {
-  const card = h('section', { class: 'card' }, h('h2', {}, title));
+async function newList(since, title, fallback) {
+  const head = h('h2', {}, title);
+  const card = h('section', { class: 'card', id: 'new-list' }, head);
   try {
-    const r = await api('GET', '/api/new?since=' + encodeURIComponent(since) + '&limit=50');
+    let r = await api('GET', '/api/new?since=' + encodeURIComponent(since) + '&limit=50');
+    if (!r.items.length && fallback) {
+      // nothing today: show the latest additions instead of an empty box
+      r = await api('GET', '/api/new?since=1900-01-01&limit=20');
+      head.textContent = '最新入库';
+    }
     if (!r.items.length) card.append(h('p', { class: 'muted' }, '这一天还没有新材料。'));
     card.append(h('ul', { class: 'list' }, r.items.map(d => h('li', {},
       h('a', { href: '#/doc/' + encodeURIComponent(d.id) }, d.title || d.id),
@@ -204,9 +210,9 @@ async function pageSearch(params) {
     if (!('page' in changes)) p.delete('page');
     location.hash = '#/search?' + p.toString();
   };
-  const sel = (name, label, options) => [h('label', { for: 'f-' + name }, label),
+  const sel = (name, label, options) => h('div', { class: 'f' }, h('label', { for: 'f-' + name }, label),
     h('select', { id: 'f-' + name, onchange: (ev) => go({ [name]: ev.target.value }) },
-      options.map(([v, t]) => h('option', { value: v, selected: (params.get(name) || '') === v }, t)))];
+      options.map(([v, t]) => h('option', { value: v, selected: (params.get(name) || '') === v }, t))));
   const filters = h('aside', { class: 'filters card' }, h('h2', {}, '筛选'),
     sel('type', '类型', [['', '全部类型'], ...(f.types || []).filter(t => t.name !== 'unknown').map(t => [t.name, t.name + '（' + t.docs + '）'])]),
     sel('year', '年份', [['', '全部年份'], ...(f.years || []).filter(y => y.year).sort((a, b) => b.year - a.year).map(y => [String(y.year), y.year + '（' + y.docs + '）'])]),

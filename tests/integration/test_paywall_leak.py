@@ -73,6 +73,14 @@ def make_docs(folder):
             f.write(text)
         docs.append({"file": name, "title": title, "free": free, "paid": paid,
                      "markers": [a1, a2, c1, c2, h]})
+    # the marker inside the title line: the title's tail is paid too
+    a1, c1 = ascii_marker(), cjk_marker()
+    free = "第七号测试材料关于"
+    paid = "标题后半%s%s\n%s\n正文%s。\n" % (a1, c1, sentences(3), ascii_marker())
+    with open(os.path.join(folder, "doc06.txt"), "w", encoding="utf-8") as f:
+        f.write(free + "##paidbegin##" + paid + "##paidend##\n")
+    docs.append({"file": "doc06.txt", "title": free, "free": free, "paid": paid,
+                 "markers": [a1, c1, paid.split("正文")[1][:12]]})
     return docs
 
 

@@ -191,8 +191,29 @@ def run(srv):
           % (max(lat) * 1000, took))
     check(vis.get("/api/search?q=" + q("乡村振兴示范点")).json()["total"] == 300, "the batch is searchable when the upload answers")
     check(vis.get("/api/facets").json()["docs"] == 302, "facets count the batch")
+    # ---- SIGTERM while an upload is in flight: it finishes, then the server stops ----
+    files2 = [("late%03d.txt" % i, ("后到材料第%d号\n一、情况\n%s\n" % (i, filler())).encode()) for i in range(200)]
+    body2, ctype2 = multipart(files2)
+    late = {}
+
+    def upload():
+        try:
+            late["r"] = boss.post("/api/admin/ingest", body2, headers={"Content-Type": ctype2})
+        except Exception as e:  # noqa: BLE001 - reported below
+            late["e"] = e
+
+    th = threading.Thread(target=upload)
+    th.start()
+    time.sleep(0.3)
+    srv.proc.send_signal(__import__("signal").SIGTERM)
+    th.join(120)
+    r = late.get("r")
+    check(r is not None and r.status == 200 and r.json()["counts"]["added"] == 200,
+          "an upload in flight at SIGTERM completes: %s" % (late.get("e") or (r and r.body[:200])))
     rc = srv.stop()
     check(rc == 0, "clean exit on SIGTERM (%d)" % rc)
+    p = srv.cli("stats", "--json")
+    check(json.loads(p.stdout)["documents"] == 502, "the in-flight batch was committed: %s" % p.stdout[:200])
 
 
 if __name__ == "__main__":
