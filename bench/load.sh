@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --rebuild) rebuild=1 ;;
     --perf) perf=1 ;;
     --base) base_opt=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
