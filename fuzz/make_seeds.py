@@ -57,7 +57,23 @@ def read_seeds():
     return s
 
 
-SEEDS = {"fuzz_read": read_seeds}
+def http_seeds():
+    """Header values, query parameters, file names and login bodies as the
+    server's parsing meets them (src/http_parse.c)."""
+    return {
+        "cookie": b"a=1; sucai_session=" + b"0123456789abcdef" * 4 + b"; b=\"q\"",
+        "bearer": b"Bearer " + b"f" * 64,
+        "login": b'{"name":"\xe5\xbc\xa0\xe4\xb8\x89","password":"pw","token":true}',
+        "path": b"/api/docs/8233f60cc1fe/download",
+        "date": b"2024-02-29",
+        "listen": b"[::1]:8080",
+        "gzip": b"br;q=1.0, gzip;q=0.8, *;q=0",
+        "filename": "C:\\材料\\..\\工作总结 2023（定稿）.docx".encode(),
+        "query": b"%E6%B8%85%E5%BB%89+%22a%20b%22%2Dx",
+    }
+
+
+SEEDS = {"fuzz_read": read_seeds, "fuzz_http": http_seeds}
 
 
 def main():

@@ -25,12 +25,6 @@ for g in "${groups[@]}"; do
   esac
 done
 
-# Node.js may come from elsewhere than Debian (with its own npm); only ask
-# Debian for it when there is none.
-if printf '%s\n' "${groups[@]}" | grep -qx test && ! command -v npm >/dev/null; then
-  want+=(nodejs npm)
-fi
-
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

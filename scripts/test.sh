@@ -23,6 +23,10 @@ for t in tests/integration/test_*.py tests/integration/test_*.sh; do
   case "$t" in *.py) run=(/usr/bin/python3 "$t") ;; *) run=(bash "$t") ;; esac
   step "$(basename "$t") (ASan+UBSan)" env SUCAI="$PWD/build-asan/sucai" "${run[@]}"
 done
+# Browser tests of the web page: playwright-core (npm, pinned in its
+# package-lock.json) driving Debian's chromium against the ASan build.
+step "browser tests (ASan+UBSan)" bash -c 'npm ci --prefix tests/browser --no-audit --no-fund --silent &&
+  SUCAI="$PWD/build-asan/sucai" node tests/browser/run.js'
 if [ -x scripts/fuzz.sh ]; then step "fuzz (short)" scripts/fuzz.sh 20; fi
 echo
 echo "$passed passed, $failed failed"
