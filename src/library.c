@@ -44,7 +44,7 @@ static int replay_one(void *vctx, int64_t seq, int64_t num, int op)
     replay_ctx *c = vctx;
     if (op == SC_CHANGE_DELETE) return sc_index_delete(c->lib->index, num, c->err);
     sc_doc d;
-    int rc = sc_store_get_num(c->lib->store, num, 1, &d, NULL);
+    int rc = sc_store_get_text_num(c->lib->store, num, 1, &d, NULL);
     if (rc == SC_ENOTFOUND) return SC_OK;      /* added, then deleted later */
     if (rc) return sc_err_set(c->err, rc, "index: cannot read document %lld", (long long)num);
     rc = sc_index_add(c->lib->index, num, &d, c->err);
@@ -364,7 +364,7 @@ static int rebuild_one(void *vctx, int64_t num)
 {
     rebuild_ctx *c = vctx;
     sc_doc d;
-    int rc = sc_store_get_num(c->lib->store, num, 1, &d, c->err);
+    int rc = sc_store_get_text_num(c->lib->store, num, 1, &d, c->err);
     if (rc) return rc;
     rc = sc_index_add(c->lib->index, num, &d, c->err);
     sc_doc_free(&d);

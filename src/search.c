@@ -440,7 +440,7 @@ static int make_hit(sc_store *st, const sc_snapshot *snap, const cand *c, const 
     if (!h->id || !h->type) return sc_err_set(err, SC_ENOMEM, "out of memory");
     if (!st) return SC_OK;
     sc_doc d;
-    int rc = sc_store_get_num(st, c->num, can_read_paid ? 1 : 0, &d, err);
+    int rc = sc_store_get_text_num(st, c->num, can_read_paid ? 1 : 0, &d, err);
     if (rc == SC_ENOTFOUND) {   /* deleted since the snapshot's commit */
         h->title = strdup("");
         h->snippet = strdup("");

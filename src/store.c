@@ -469,20 +469,28 @@ static void read_meta(sqlite3_stmt *st, sc_doc *d)
     d->removed = col_str(st, 17);
 }
 
-/* The four reads: by id or number, free part only or whole.  Static texts,
+/* The reads: by number or id, free part only or whole, and with or without
+** the outline and removed lines (search hits and the index need neither;
+** parsing the outline JSON was a fifth of a search's time).  Static texts,
 ** so that each is prepared once per connection. */
-static const char *const GET_SQL[2][2] = {
-    {"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
-     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
-    {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
-     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"},
+#define LITE_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
+                  " free_chars, has_paywall, masks, hash, simhash, '[]', ''"
+static const char *const GET_SQL[2][2][2] = {
+    {{"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
+      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
+     {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
+      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
+    {{"SELECT " LITE_COLS ", free_text FROM docs WHERE num = ?1",
+      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
+     {"SELECT " LITE_COLS ", free_text FROM docs WHERE id = ?1",
+      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
 };
 
-static int get_where(sc_store *s, const char *id, int64_t num, int paid, sc_doc *d, sc_err *err)
+static int get_where(sc_store *s, const char *id, int64_t num, int paid, int lite, sc_doc *d, sc_err *err)
 {
     conn *c = borrow(s);
     if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    sqlite3_stmt *st = prep(c, GET_SQL[id != NULL][paid != 0]);
+    sqlite3_stmt *st = prep(c, GET_SQL[lite != 0][id != NULL][paid != 0]);
     int rc = SC_OK;
     if (!st) {
         rc = db_err(err, c->db, "get");
@@ -512,12 +520,17 @@ out:
 
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *d, sc_err *err)
 {
-    return get_where(s, id, 0, paid, d, err);
+    return get_where(s, id, 0, paid, 0, d, err);
 }
 
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
 {
-    return get_where(s, NULL, num, paid, d, err);
+    return get_where(s, NULL, num, paid, 0, d, err);
+}
+
+int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
+{
+    return get_where(s, NULL, num, paid, 1, d, err);
 }
 
 char *sc_store_id_of(sc_store *s, int64_t num)
@@ -543,7 +556,7 @@ int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
     if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
     sqlite3_stmt *st;
     int rc = SC_OK;
-    if (sqlite3_prepare_v2(c->db, "SELECT " META_COLS ", added_at FROM docs WHERE added_at >= ?1"
+    if (sqlite3_prepare_v2(c->db, "SELECT " LITE_COLS ", added_at FROM docs WHERE added_at >= ?1"
                            " ORDER BY num DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK) {
         rc = db_err(err, c->db, "list");
         give_back(s, c);

@@ -60,11 +60,15 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err);
 ** sc_doc_free.  Thread-safe. */
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *doc, sc_err *err);
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *err);
+/* As sc_store_get_num, without the outline and the removed lines (both
+** left empty): what search hits and the index read, many times a second. */
+int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err);
 /* Public id for an internal number (caller frees), or NULL. */
 char *sc_store_id_of(sc_store *s, int64_t num);
 int64_t sc_store_num_of(sc_store *s, const char *id);   /* -1 if none */
 
-/* Listing, newest first.  cb gets a doc holding metadata only (no text);
+/* Listing, newest first.  cb gets a doc holding metadata only (no text,
+** no outline, no removed lines);
 ** the doc is freed after cb returns.  since: unix seconds (0 = all). */
 typedef int (*sc_store_list_cb)(void *ctx, const sc_doc *doc, int64_t added_at);
 int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
