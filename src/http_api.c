@@ -470,6 +470,99 @@ static void api_download(sc_app *app, const sc_request *req, const caller *c, co
     resp->allow_gzip = !docx;   /* a docx is a zip already */
 }
 
+/* ---- batch download (SVIP) ------------------------------------------------ */
+
+#define ZIP_MAX_DOCS 100
+
+static int zip_to_body(void *ctx, const void *data, size_t n)
+{
+    sc_buf *b = ctx;
+    sc_buf_add(b, data, n);
+    return b->oom ? -1 : 0;
+}
+
+/* The ids named by ?ids=a,b,c (at most max); returns how many, or -1 when
+** the list is malformed.  ids[i] point into buf. */
+static int split_ids(const char *list, char *buf, size_t cap, const char **ids, int max)
+{
+    size_t n = strlen(list);
+    if (n >= cap) return -1;
+    memcpy(buf, list, n + 1);
+    int k = 0;
+    for (char *p = buf, *tok; (tok = strsep(&p, ",")) != NULL;) {
+        if (!*tok) continue;
+        if (k == max) return -1;
+        ids[k++] = tok;
+    }
+    return k;
+}
+
+/* GET /api/download.zip?ids=a,b,c or ?q=QUERY[&limit=N], &format=docx|txt:
+** several documents in one zip, for SVIP and admins (the tiers without a
+** daily quota).  The export module writes the archive sequentially, one
+** document in memory at a time, into the response body. */
+static void api_download_zip(sc_app *app, const sc_request *req, const caller *c, sc_response *resp)
+{
+    const char *fmt = arg(req, "format");
+    if (!fmt || !*fmt) fmt = "docx";
+    if (strcmp(fmt, "txt") && strcmp(fmt, "docx")) { sc_api_error(resp, 400, "bad_request", "format must be txt or docx"); return; }
+    if (c->tier == SC_TIER_VISITOR) { sc_api_error(resp, 401, "login_required", "log in as an SVIP member to download several documents"); return; }
+    if (c->tier != SC_TIER_SVIP && c->tier != SC_TIER_ADMIN) {
+        sc_api_error(resp, 403, "svip_only", "batch downloads are for SVIP members");
+        return;
+    }
+    const char *ids[ZIP_MAX_DOCS];
+    int n = 0;
+    char idbuf[8192];
+    sc_results *res = NULL;
+    const char *list = arg(req, "ids"), *q = arg(req, "q");
+    if (list && *list) {
+        n = split_ids(list, idbuf, sizeof idbuf, ids, ZIP_MAX_DOCS);
+        if (n < 0) { sc_api_error(resp, 400, "bad_request", "ids: at most 100 ids, comma-separated"); return; }
+    } else if (q && *q) {
+        int bad = 0;
+        long limit = long_arg(req, "limit", 1, ZIP_MAX_DOCS, 20, &bad);
+        if (bad) { sc_api_error(resp, 400, "bad_request", "limit must be 1 to 100"); return; }
+        sc_search_opts so = {0};
+        so.query = q;
+        so.limit = limit;
+        so.can_read_paid = 1;
+        sc_err e = {0};
+        if (sc_search(sc_library_index(app->lib), sc_library_store(app->lib), &so, &res, &e)) {
+            sc_api_error(resp, 400, "bad_query", e.code == SC_EQUERY ? e.msg : "the search failed");
+            return;
+        }
+        for (size_t i = 0; i < res->n_hits && n < ZIP_MAX_DOCS; i++) ids[n++] = res->hits[i].id;
+    }
+    if (n == 0) { sc_api_error(resp, 400, "bad_request", "name documents with ids= or a search with q="); sc_results_free(res); return; }
+    sc_buf_reset(&resp->body);
+    sc_export_zip *z = NULL;
+    sc_export_opts eo = {0};
+    eo.may_read_paid = 1;
+    int added = 0, rc = sc_export_zip_new(zip_to_body, &resp->body, &z, NULL);
+    for (int i = 0; !rc && i < n; i++) {
+        sc_doc d;
+        memset(&d, 0, sizeof d);
+        if (sc_store_get(sc_library_store(app->lib), ids[i], 1, &d, NULL)) continue;   /* unknown id: skipped */
+        rc = sc_export_zip_add_doc(z, &d, &eo, fmt, NULL);
+        sc_doc_free(&d);
+        if (!rc) {
+            added++;
+            int used = 0, limit = 0;
+            sc_users_count_download(app->users, &c->user, c->tier, ids[i], req->now, &used, &limit, NULL);
+        }
+    }
+    if (!rc) rc = sc_export_zip_finish(z, NULL);
+    sc_export_zip_free(z);
+    sc_results_free(res);
+    if (rc) { sc_api_error(resp, 500, "internal", "export failed"); return; }
+    if (!added) { sc_api_error(resp, 404, "not_found", "none of the documents exists"); return; }
+    resp->status = 200;
+    resp->content_type = "application/zip";
+    snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"sucai-%d.zip\"", added);
+    resp->allow_gzip = 0;
+}
+
 /* ---- accounts ------------------------------------------------------------- */
 
 static void reply_me(sc_app *app, const sc_request *req, const caller *c, sc_response *resp,
@@ -772,6 +865,10 @@ void sc_api_handle(sc_app *app, const sc_request *req, sc_response *resp)
     } else if (!strcmp(p, "/api/register")) {
         ROUTE(SC_ROUTE_REGISTER, 0);
         api_register(app, req, resp);
+    } else if (!strcmp(p, "/api/download.zip")) {
+        ROUTE(SC_ROUTE_DOWNLOAD, 1);
+        if (strcmp(m, "GET")) { sc_api_error(resp, 405, "method_not_allowed", "method not allowed"); return; }
+        api_download_zip(app, req, &c, resp);
     } else if (!strncmp(p, "/api/docs/", 10)) {
         resp->route = SC_ROUTE_DOC;
         if (sc_http_split_doc_path(p, "/api/docs/", id, sizeof id, action, sizeof action)) {

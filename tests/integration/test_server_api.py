@@ -116,6 +116,30 @@ def run(srv):
     check(body.startswith("关于开展安全生产大检查的实施方案") and "安全隐患" in body, "the txt download is the document")
     check("filename*=UTF-8''" in (r.header("Content-Disposition") or ""), "the download names its file")
 
+    # ---- batch download: SVIP only, one zip, names from the titles -------------------------
+    import io
+    import zipfile
+    zip_ids = [i["id"] for i in vis.get("/api/new").json()["items"]]
+    r = v1.get("/api/download.zip?format=txt&ids=" + ",".join(zip_ids + ["nosuchdoc"]))
+    check(r.status == 200 and r.header("Content-Type") == "application/zip", "SVIP gets a zip (%d)" % r.status)
+    if r.status == 200:
+        z = zipfile.ZipFile(io.BytesIO(r.body))
+        check(z.testzip() is None, "the zip's entries are intact")
+        names = sorted(z.namelist())
+        want = sorted(t.split("\n")[0] + ".txt" for t in DOCS.values())
+        check(names == want, "one entry a document, named by its title: %s" % names)
+        for n in names:
+            text = z.read(n).decode("utf-8-sig")
+            check(text.startswith(n[:-4]), "entry %s holds its document" % n)
+    r = v1.get("/api/download.zip?q=" + q("工作") + "&limit=2")
+    check(r.status == 200 and len(zipfile.ZipFile(io.BytesIO(r.body)).namelist()) == 2 if r.status == 200 else False,
+          "a zip of a search's top 2 (%d)" % r.status)
+    check(m1.get("/api/download.zip?ids=" + zip_ids[0]).status == 403, "a member cannot batch-download")
+    check(vis.get("/api/download.zip?ids=" + zip_ids[0]).status == 401, "a visitor must log in")
+    check(v1.get("/api/download.zip").status == 400, "a batch needs ids or q")
+    check(v1.get("/api/download.zip?ids=" + ",".join(["x"] * 101)).status == 400, "at most 100 ids")
+    check(v1.get("/api/download.zip?ids=nosuchdoc").status == 404, "unknown ids only: 404")
+
     # ---- registration, admin changes ------------------------------------------------------
     r = vis.post("/api/register", {"name": "newbie", "password": "short"})
     check(r.status == 400, "registration with a short password is refused (%d)" % r.status)
