@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void sc_raw_free(sc_raw *r)
 {
     if (!r) return;
@@ -35,4 +37,14 @@ char *sc_strndup(const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = 0;
     return p;
+}
+
+char *sc_title_public(const char *title, size_t free_chars)
+{
+    size_t n = strlen(title);
+    if (sc_utf8_count(title, n) <= free_chars) return sc_strdup(title);
+    size_t cut = sc_utf8_offset(title, n, free_chars);
+    while (cut > 0 && (title[cut - 1] == ' ' || title[cut - 1] == '\t')) cut--;
+    if (cut == 0) return sc_strdup("（标题为会员内容）");
+    return sc_strndup(title, cut);
 }

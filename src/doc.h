@@ -70,4 +70,11 @@ void sc_doc_free(sc_doc *d);   /* frees members, not d itself */
 char *sc_strdup(const char *s);
 char *sc_strndup(const char *s, size_t n);
 
+/* The title a reader below member may see, given the stored title and the
+** document's free share (its text starts with the title line, and a
+** paywall marker may sit inside it): the first free_chars code points when
+** the title runs into the paid part, else the title itself.  Caller frees;
+** NULL when out of memory. */
+char *sc_title_public(const char *title, size_t free_chars);
+
 #endif

@@ -190,6 +190,37 @@ static void session_cookie(sc_app *app, sc_response *resp, const char *token, in
 
 /* ---- search, suggest, facets, new ----------------------------------------- */
 
+/* An answer from the cache, when it holds one for key at generation gen. */
+static int cached_reply(sc_rcache *cache, int64_t gen, const sc_buf *key, sc_response *resp)
+{
+    char *body = NULL;
+    size_t len = 0;
+    if (!sc_rcache_get(cache, gen, key->data, key->len, &body, &len)) return 0;
+    resp->status = 200;
+    resp->content_type = "application/json; charset=utf-8";
+    resp->allow_gzip = 1;
+    sc_buf_reset(&resp->body);
+    sc_buf_add(&resp->body, body, len);
+    free(body);
+    return 1;
+}
+
+static void cache_reply(sc_rcache *cache, int64_t gen, const sc_buf *key, const sc_response *resp)
+{
+    if (resp->status == 200 && !resp->body.oom && !key->oom)
+        sc_rcache_put(cache, gen, key->data, key->len, resp->body.data, resp->body.len);
+}
+
+/* The commit searches run on now.  Read before searching: an answer kept
+** under it may be newer than it, never older. */
+static int64_t index_generation(sc_app *app)
+{
+    sc_snapshot *snap = sc_index_snapshot(sc_library_index(app->lib));
+    int64_t gen = snap ? sc_snapshot_seq(snap) : -1;
+    sc_snapshot_release(snap);
+    return gen;
+}
+
 static void api_search(sc_app *app, const sc_request *req, const caller *c, sc_response *resp)
 {
     int bad = 0;
@@ -223,9 +254,17 @@ static void api_search(sc_app *app, const sc_request *req, const caller *c, sc_r
     o.type = type && *type ? type : NULL;
     o.year_from = y0;
     o.year_to = y1;
+    /* the canonical request: what the caller may read, then every parameter */
+    sc_buf key = SC_BUF_INIT;
+    sc_buf_addf(&key, "%d\x1f%s\x1f%d\x1f%ld\x1f%ld\x1f%d\x1f%d\x1f", o.can_read_paid,
+                o.type ? o.type : "", o.sort, o.offset, o.limit, y0, y1);
+    sc_buf_adds(&key, q);
+    int64_t gen = index_generation(app);
+    if (gen >= 0 && cached_reply(app->search_cache, gen, &key, resp)) { sc_buf_free(&key); return; }
     sc_results *r = NULL;
     sc_err e = {0};
     int rc = sc_search(sc_library_index(app->lib), sc_library_store(app->lib), &o, &r, &e);
+    if (rc) sc_buf_free(&key);
     if (rc == SC_EQUERY) { sc_api_error(resp, 400, "bad_query", "the query cannot be parsed"); return; }
     if (rc) { sc_api_error(resp, 500, "internal", "search failed"); return; }
     json_t *hits = json_array();
@@ -235,20 +274,18 @@ static void api_search(sc_app *app, const sc_request *req, const caller *c, sc_r
         for (size_t k = 0; k < h->n_highlights; k++)
             json_array_append_new(hl, json_pack("[I,I]", (json_int_t)h->highlights[k][0],
                                                 (json_int_t)h->highlights[k][1]));
-        /* a title that runs into the paid part goes out cut below member */
-        char *pub = NULL;
-        if (!o.can_read_paid && h->id) sc_suggest_public_title(app->suggest, h->id, &pub);
         json_array_append_new(hits, json_pack("{s:o,s:o,s:o,s:o,s:i,s:f,s:o,s:o,s:b}",
-            "id", str_or_null(h->id), "title", str_or_null(pub ? pub : h->title), "type", str_or_null(h->type),
+            "id", str_or_null(h->id), "title", str_or_null(h->title), "type", str_or_null(h->type),
             "date", str_or_null(h->date), "year", h->year, "score", h->score,
             "snippet", str_or_null(h->snippet), "highlights", hl, "in_paid_part", h->in_paid_part));
-        free(pub);
     }
     json_t *out = json_pack("{s:I,s:f,s:i,s:i,s:b,s:o}", "total", (json_int_t)r->total,
                             "took_ms", r->took_ms, "page", (int)page, "per_page", (int)per,
                             "can_read_paid", o.can_read_paid, "hits", hits);
     sc_results_free(r);
     json_reply(resp, 200, out);
+    if (gen >= 0) cache_reply(app->search_cache, gen, &key, resp);
+    sc_buf_free(&key);
 }
 
 static void api_suggest(sc_app *app, const sc_request *req, sc_response *resp)
@@ -257,10 +294,16 @@ static void api_suggest(sc_app *app, const sc_request *req, sc_response *resp)
     const char *q = text_arg(req, "q", 200, &bad);
     long limit = long_arg(req, "limit", 1, 20, 8, &bad);
     if (bad) { sc_api_error(resp, 400, "bad_request", "invalid suggest parameters"); return; }
+    sc_buf key = SC_BUF_INIT;
+    sc_buf_addf(&key, "%ld\x1f", limit);
+    if (q) sc_buf_adds(&key, q);
+    int64_t gen = (int64_t)sc_suggest_generation(app->suggest);
+    if (cached_reply(app->suggest_cache, gen, &key, resp)) { sc_buf_free(&key); return; }
     sc_suggestion *v = NULL;
     size_t n = 0;
     if (q && *q && sc_suggest_query(app->suggest, q, (size_t)limit, &v, &n, NULL)) {
         sc_api_error(resp, 500, "internal", "suggest failed");
+        sc_buf_free(&key);
         return;
     }
     json_t *arr = json_array();
@@ -268,6 +311,8 @@ static void api_suggest(sc_app *app, const sc_request *req, sc_response *resp)
         json_array_append_new(arr, json_pack("{s:s,s:s}", "id", v[i].id, "title", v[i].title));
     sc_suggestions_free(v, n);
     json_reply(resp, 200, json_pack("{s:o}", "suggestions", arr));
+    cache_reply(app->suggest_cache, gen, &key, resp);
+    sc_buf_free(&key);
 }
 
 int sc_api_stats(sc_app *app, sc_store_stats *out)

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "library.h"
+#include "result_cache.h"
 #include "server.h"
 #include "suggest.h"
 #include "users.h"
@@ -33,6 +34,8 @@ typedef struct sc_app {
     sc_library *lib;
     sc_users *users;
     sc_suggest *suggest;
+    sc_rcache *search_cache;      /* answers per index commit (result_cache.h) */
+    sc_rcache *suggest_cache;     /* answers per title table refresh */
     const sc_server_config *cfg;
     pthread_mutex_t write_lock;   /* one ingest or delete at a time */
     pthread_mutex_t stats_lock;   /* guards the two below */

@@ -481,6 +481,8 @@ static int map_build(sc_index *ix, sc_err *err)
 
 /* ---- snapshots ----------------------------------------------------------- */
 
+int64_t sc_snapshot_seq(const sc_snapshot *s) { return s->seq; }
+
 void sc_snapshot_release(sc_snapshot *s)
 {
     if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;

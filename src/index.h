@@ -48,6 +48,11 @@ void sc_index_optimize(sc_index *ix);
 sc_snapshot *sc_index_snapshot(sc_index *ix);
 void sc_snapshot_release(sc_snapshot *s);
 
+/* The store change sequence the snapshot's commit holds: under two
+** snapshots with the same value every query matches the same documents (a
+** merge rewrites segments, not what they hold). */
+int64_t sc_snapshot_seq(const sc_snapshot *s);
+
 /* Verifies every segment of the current commit (checksums, ordering). */
 int sc_index_check(sc_index *ix, sc_err *err);
 

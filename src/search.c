@@ -447,7 +447,10 @@ static int make_hit(sc_store *st, const sc_snapshot *snap, const cand *c, const 
         return h->title && h->snippet ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
     }
     if (rc) return rc;
-    h->title = sc_strdup(d.title ? d.title : "");
+    /* a paywall marker may sit inside the title line: below member, only
+       its free part goes out */
+    h->title = can_read_paid || !d.title ? sc_strdup(d.title ? d.title : "")
+                                         : sc_title_public(d.title, d.free_chars);
     h->date = sc_strdup(d.date);
     if (d.doc_type) { free(h->type); h->type = sc_strdup(d.doc_type); }
     h->year = d.year;

@@ -203,6 +203,26 @@ static void render_metrics(server *sv, sc_response *resp)
         sc_buf_addf(b, "# HELP sucai_index_documents Documents in the index.\n# TYPE sucai_index_documents gauge\n"
                        "sucai_index_documents %lld\n", (long long)sc_index_doc_count(ix));
     }
+    static const char *const cache_names[2] = {"search", "suggest"};
+    sc_rcache *caches[2] = {sv->app.search_cache, sv->app.suggest_cache};
+    sc_buf_adds(b, "# HELP sucai_cache_hits_total Answers served from the answer cache.\n# TYPE sucai_cache_hits_total counter\n");
+    for (int i = 0; i < 2; i++) {
+        sc_rcache_stats cs;
+        sc_rcache_get_stats(caches[i], &cs);
+        sc_buf_addf(b, "sucai_cache_hits_total{cache=\"%s\"} %llu\n", cache_names[i], (unsigned long long)cs.hits);
+    }
+    sc_buf_adds(b, "# HELP sucai_cache_misses_total Answers computed (not in the answer cache).\n# TYPE sucai_cache_misses_total counter\n");
+    for (int i = 0; i < 2; i++) {
+        sc_rcache_stats cs;
+        sc_rcache_get_stats(caches[i], &cs);
+        sc_buf_addf(b, "sucai_cache_misses_total{cache=\"%s\"} %llu\n", cache_names[i], (unsigned long long)cs.misses);
+    }
+    sc_buf_adds(b, "# HELP sucai_cache_bytes Memory held by the answer cache.\n# TYPE sucai_cache_bytes gauge\n");
+    for (int i = 0; i < 2; i++) {
+        sc_rcache_stats cs;
+        sc_rcache_get_stats(caches[i], &cs);
+        sc_buf_addf(b, "sucai_cache_bytes{cache=\"%s\"} %zu\n", cache_names[i], cs.bytes);
+    }
     sc_buf_addf(b, "# HELP sucai_requests_in_flight Requests being answered.\n# TYPE sucai_requests_in_flight gauge\n"
                    "sucai_requests_in_flight %ld\n", atomic_load(&sv->inflight));
     resp->status = 200;
@@ -529,6 +549,10 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
         sc_users_set_policy(sv->app.users, &pol);
         rc = sc_suggest_new(&sv->app.suggest, err);
     }
+    /* searches get three quarters of the cache, suggestions the rest */
+    size_t cache = (size_t)cfg->cache_mb << 20;
+    if (!rc) rc = sc_rcache_new(cache / 4 * 3, &sv->app.search_cache, err);
+    if (!rc) rc = sc_rcache_new(cache / 4, &sv->app.suggest_cache, err);
     if (!rc) rc = sc_suggest_refresh(sv->app.suggest, sc_library_store(lib), err);
     struct sockaddr_storage ss;
     int v6 = 0;
@@ -587,6 +611,8 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     fprintf(stderr, "sucai: stopped\n");
 done:
     sc_suggest_free(sv->app.suggest);
+    sc_rcache_free(sv->app.search_cache);
+    sc_rcache_free(sv->app.suggest_cache);
     sc_users_close(sv->app.users);
     pthread_mutex_destroy(&sv->app.write_lock);
     pthread_mutex_destroy(&sv->app.stats_lock);

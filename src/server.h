@@ -29,6 +29,7 @@ typedef struct sc_server_config {
     int connection_limit;    /* open connections (4096) */
     int per_ip_limit;        /* connections per address, 0 = no limit */
     int timeout_s;           /* idle connection timeout (30) */
+    long cache_mb;           /* answers kept per index commit (64), 0 = none */
     char library_name[128];  /* shown on the page */
 } sc_server_config;
 
@@ -37,7 +38,7 @@ void sc_server_config_defaults(sc_server_config *c);
 /* Sets one key ("listen", "threads", "allow_register", "quota_free",
 ** "quota_member", "quota_svip", "quota_admin", "secure_cookies",
 ** "max_upload_mb", "max_body_kb", "preview_percent", "connection_limit",
-** "per_ip_limit", "timeout", "library_name").  SC_EINVAL for an unknown key
+** "per_ip_limit", "timeout", "library_name", "cache_mb").  SC_EINVAL for an unknown key
 ** or a bad value, with a message naming both. */
 int sc_server_config_set(sc_server_config *c, const char *key, const char *value, sc_err *err);
 

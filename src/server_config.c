@@ -12,7 +12,7 @@
 static const char *keys[] = {
     "listen", "threads", "allow_register", "quota_free", "quota_member", "quota_svip",
     "quota_admin", "secure_cookies", "max_upload_mb", "max_body_kb", "preview_percent",
-    "connection_limit", "per_ip_limit", "timeout", "library_name", NULL,
+    "connection_limit", "per_ip_limit", "timeout", "library_name", "cache_mb", NULL,
 };
 
 void sc_server_config_defaults(sc_server_config *c)
@@ -31,6 +31,7 @@ void sc_server_config_defaults(sc_server_config *c)
     c->connection_limit = 4096;
     c->per_ip_limit = 0;
     c->timeout_s = 30;
+    c->cache_mb = 64;
     snprintf(c->library_name, sizeof c->library_name, "素材库");
 }
 
@@ -70,6 +71,7 @@ int sc_server_config_set(sc_server_config *c, const char *key, const char *v, sc
     else if (!strcmp(key, "connection_limit")) { rc = sc_http_parse_long(v, 1, 1000000, &n); c->connection_limit = (int)n; }
     else if (!strcmp(key, "per_ip_limit")) { rc = sc_http_parse_long(v, 0, 1000000, &n); c->per_ip_limit = (int)n; }
     else if (!strcmp(key, "timeout")) { rc = sc_http_parse_long(v, 1, 86400, &n); c->timeout_s = (int)n; }
+    else if (!strcmp(key, "cache_mb")) { rc = sc_http_parse_long(v, 0, 65536, &n); c->cache_mb = n; }
     else if (!strcmp(key, "library_name")) {
         if (sc_http_check_text(v, strlen(v), sizeof c->library_name - 1)) rc = SC_EINVAL;
         else snprintf(c->library_name, sizeof c->library_name, "%s", v);

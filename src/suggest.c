@@ -2,47 +2,64 @@
 **
 ** A table is immutable once built: `text` holds "\n" title "\n" title ...
 ** "\n" with ASCII folded to lower case, `orig` the same titles unfolded,
-** starts[i] the offset of title i (in both) and ids[i] its id.  Readers take
-** a reference under the mutex and search without it; the last one out of an
-** old table frees it. */
+** starts[i] the offset of title i (in both) and ids[i] its id; title 0 is
+** the newest document.  Two lookups make a query cost microseconds instead
+** of a scan of every title:
+**   - `sorted`: the title numbers ordered by folded title, then number.  The
+**     titles starting with q are one range of it (binary search); equal
+**     titles sit together, the newest first.
+**   - pair postings: for every code point of every title, the pair (that
+**     code point, the next one or 0 at the end) maps to the ascending list
+**     of titles holding it (a title may appear twice in a row).  `keys` are
+**     the pairs, sorted; postings[key_off[k] .. key_off[k+1]) the list of
+**     keys[k].  A substring of two or more code points is looked up in its
+**     two rarest pairs and verified with memmem; a single code point is the
+**     merge of every pair starting with it.
+** Readers take a reference under the mutex and search without it; the last
+** one out of an old table frees it. */
 #include "suggest.h"
 
 #include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "utf8.h"
 
-typedef struct cut_title { char *id, *title; } cut_title;
-
 typedef struct table {
     int refs;
-    cut_title *cut;     /* documents whose title runs into the paid part, by id */
-    size_t n_cut;
     char *text, *orig;
     size_t len;
     size_t *starts;     /* n + 1 entries; starts[n] = len */
     char **ids;
     size_t n;
+    uint32_t *sorted;   /* n title numbers by folded title */
+    uint64_t *keys;     /* n_keys pairs (first << 32 | second), ascending */
+    uint32_t *key_off;  /* n_keys + 1 */
+    uint32_t *postings;
+    size_t n_keys;
 } table;
 
 struct sc_suggest {
     pthread_mutex_t lock;
     table *cur;
+    uint64_t refreshes;
 };
 
 static void table_free(table *t)
 {
     if (!t) return;
     for (size_t i = 0; i < t->n; i++) free(t->ids[i]);
-    for (size_t i = 0; i < t->n_cut; i++) { free(t->cut[i].id); free(t->cut[i].title); }
-    free(t->cut);
     free(t->ids);
     free(t->starts);
     free(t->text);
     free(t->orig);
+    free(t->sorted);
+    free(t->keys);
+    free(t->key_off);
+    free(t->postings);
     free(t);
 }
 
@@ -73,40 +90,7 @@ void sc_suggest_free(sc_suggest *s)
 
 typedef struct build {
     sc_buf text; size_t *starts; char **ids; size_t n, cap; int oom;
-    cut_title *cut; size_t n_cut, cap_cut;
 } build;
-
-char *sc_title_public(const char *title, size_t free_chars)
-{
-    size_t n = strlen(title);
-    if (sc_utf8_count(title, n) <= free_chars) return strdup(title);
-    size_t cut = sc_utf8_offset(title, n, free_chars);
-    while (cut > 0 && (title[cut - 1] == ' ' || title[cut - 1] == '\t')) cut--;
-    if (cut == 0) return strdup("（标题为会员内容）");
-    return strndup(title, cut);
-}
-
-static int cmp_cut(const void *a, const void *b)
-{
-    return strcmp(((const cut_title *)a)->id, ((const cut_title *)b)->id);
-}
-
-int sc_suggest_public_title(sc_suggest *s, const char *id, char **out)
-{
-    *out = NULL;
-    pthread_mutex_lock(&s->lock);
-    table *t = s->cur;
-    if (t) t->refs++;
-    pthread_mutex_unlock(&s->lock);
-    int found = 0;
-    if (t && t->n_cut) {
-        cut_title key = {(char *)id, NULL};
-        cut_title *c = bsearch(&key, t->cut, t->n_cut, sizeof *t->cut, cmp_cut);
-        if (c) { *out = strdup(c->title); found = 1; }
-    }
-    table_release(s, t);
-    return found;
-}
 
 static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
 {
@@ -125,23 +109,6 @@ static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
     char *id = strdup(d->id);
     char *pub = sc_title_public(d->title, d->free_chars);
     if (!id || !pub) { free(id); free(pub); b->oom = 1; return 1; }
-    if (strcmp(pub, d->title)) {
-        /* the title runs into the paid part: remember its public form */
-        if (b->n_cut == b->cap_cut) {
-            size_t cap = b->cap_cut ? b->cap_cut * 2 : 16;
-            cut_title *c = realloc(b->cut, cap * sizeof *c);
-            if (!c) { free(id); free(pub); b->oom = 1; return 1; }
-            b->cut = c;
-            b->cap_cut = cap;
-        }
-        b->cut[b->n_cut].id = strdup(d->id);
-        b->cut[b->n_cut].title = strdup(pub);
-        if (!b->cut[b->n_cut].id || !b->cut[b->n_cut].title) {
-            free(b->cut[b->n_cut].id); free(b->cut[b->n_cut].title);
-            free(id); free(pub); b->oom = 1; return 1;
-        }
-        b->n_cut++;
-    }
     b->starts[b->n] = b->text.len;
     b->ids[b->n++] = id;
     /* a title is one line; newlines would break the table's framing */
@@ -151,17 +118,140 @@ static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
     return b->text.oom;
 }
 
+/* ---- building the lookups --------------------------------------------- */
+
+static const char *title_of(const table *t, size_t i, size_t *len)
+{
+    *len = t->starts[i + 1] - 1 - t->starts[i];     /* without the '\n' */
+    return t->text + t->starts[i];
+}
+
+static int cmp_titles(const void *a, const void *b, void *ctx)
+{
+    const table *t = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    size_t lx, ly;
+    const char *tx = title_of(t, x, &lx), *ty = title_of(t, y, &ly);
+    int c = memcmp(tx, ty, lx < ly ? lx : ly);
+    if (c) return c;
+    if (lx != ly) return lx < ly ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static uint32_t next_cp(const char *s, size_t n, size_t *i)
+{
+    int32_t c = sc_utf8_next(s, n, i);
+    return c < 0 ? 0xFFFD : (uint32_t)c;
+}
+
+/* Calls add(ctx, pair, i) for every code point of title i. */
+static int each_pair(const table *t, uint32_t i, int (*add)(void *, uint64_t, uint32_t), void *ctx)
+{
+    size_t n, at = 0;
+    const char *s = title_of(t, i, &n);
+    if (!n) return 0;
+    uint32_t prev = next_cp(s, n, &at);
+    while (at < n) {
+        uint32_t c = next_cp(s, n, &at);
+        if (add(ctx, (uint64_t)prev << 32 | c, i)) return 1;
+        prev = c;
+    }
+    return add(ctx, (uint64_t)prev << 32, i);
+}
+
+/* Open addressing from pair to (count, then write cursor); key 0 = empty
+** (a title's code points are never 0, so no pair is). */
+typedef struct pair_slot { uint64_t key; uint32_t n, at; } pair_slot;
+typedef struct pair_map { pair_slot *v; size_t cap, used; } pair_map;
+
+static pair_slot *map_find(pair_map *m, uint64_t key)
+{
+    size_t mask = m->cap - 1, h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+    while (m->v[h].key && m->v[h].key != key) h = (h + 1) & mask;
+    return &m->v[h];
+}
+
+static int map_count(void *ctx, uint64_t key, uint32_t i)
+{
+    (void)i;
+    pair_map *m = ctx;
+    if ((m->used + 1) * 2 > m->cap) {
+        pair_map g = {calloc(m->cap * 2, sizeof *g.v), m->cap * 2, m->used};
+        if (!g.v) return 1;
+        for (size_t k = 0; k < m->cap; k++)
+            if (m->v[k].key) *map_find(&g, m->v[k].key) = m->v[k];
+        free(m->v);
+        *m = g;
+    }
+    pair_slot *p = map_find(m, key);
+    if (!p->key) { p->key = key; m->used++; }
+    p->n++;
+    return 0;
+}
+
+typedef struct pair_fill { pair_map *m; uint32_t *postings; } pair_fill;
+
+static int map_fill(void *ctx, uint64_t key, uint32_t i)
+{
+    pair_fill *f = ctx;
+    f->postings[map_find(f->m, key)->at++] = i;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Fills sorted, keys, key_off and postings.  SC_ENOMEM or SC_OK. */
+static int build_lookups(table *t)
+{
+    if (t->n >= UINT32_MAX || t->len >= UINT32_MAX) return SC_ELIMIT;
+    t->sorted = malloc((t->n + 1) * sizeof *t->sorted);
+    if (!t->sorted) return SC_ENOMEM;
+    for (size_t i = 0; i < t->n; i++) t->sorted[i] = (uint32_t)i;
+    qsort_r(t->sorted, t->n, sizeof *t->sorted, cmp_titles, t);
+
+    pair_map m = {calloc(1 << 16, sizeof *m.v), 1 << 16, 0};
+    if (!m.v) return SC_ENOMEM;
+    int rc = SC_OK;
+    for (size_t i = 0; i < t->n && !rc; i++)
+        if (each_pair(t, (uint32_t)i, map_count, &m)) rc = SC_ENOMEM;
+    t->keys = rc ? NULL : malloc((m.used + 1) * sizeof *t->keys);
+    t->key_off = rc ? NULL : malloc((m.used + 1) * sizeof *t->key_off);
+    if (!rc && (!t->keys || !t->key_off)) rc = SC_ENOMEM;
+    if (!rc) {
+        size_t k = 0, total = 0;
+        for (size_t j = 0; j < m.cap; j++)
+            if (m.v[j].key) t->keys[k++] = m.v[j].key;
+        qsort(t->keys, k, sizeof *t->keys, cmp_u64);
+        for (k = 0; k < m.used; k++) {
+            pair_slot *p = map_find(&m, t->keys[k]);
+            t->key_off[k] = (uint32_t)total;
+            p->at = (uint32_t)total;
+            total += p->n;
+        }
+        t->key_off[m.used] = (uint32_t)total;
+        t->n_keys = m.used;
+        t->postings = malloc((total + 1) * sizeof *t->postings);
+        if (!t->postings) rc = SC_ENOMEM;
+        pair_fill f = {&m, t->postings};
+        for (size_t i = 0; i < t->n && !rc; i++) each_pair(t, (uint32_t)i, map_fill, &f);
+    }
+    free(m.v);
+    return rc;
+}
+
 int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
 {
-    build b = {SC_BUF_INIT, NULL, NULL, 0, 0, 0, NULL, 0, 0};
+    build b = {SC_BUF_INIT, NULL, NULL, 0, 0, 0};
     sc_buf_addc(&b.text, '\n');
     int rc = sc_store_list(st, 0, -1, 0, on_doc, &b, err);
     table *t = calloc(1, sizeof *t);
     if (!rc && (b.oom || b.text.oom || !t)) rc = sc_err_set(err, SC_ENOMEM, "out of memory loading titles");
     if (rc) {
         for (size_t i = 0; i < b.n; i++) free(b.ids[i]);
-        for (size_t i = 0; i < b.n_cut; i++) { free(b.cut[i].id); free(b.cut[i].title); }
-        free(b.cut);
         free(b.ids);
         free(b.starts);
         sc_buf_free(&b.text);
@@ -170,9 +260,6 @@ int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
     }
     t->refs = 1;
     t->n = b.n;
-    t->cut = b.cut;
-    t->n_cut = b.n_cut;
-    if (t->n_cut) qsort(t->cut, t->n_cut, sizeof *t->cut, cmp_cut);
     t->ids = b.ids;
     t->starts = b.starts;
     if (t->starts) t->starts[t->n] = b.text.len;
@@ -181,13 +268,27 @@ int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
     t->text = t->orig ? malloc(t->len + 1) : NULL;
     if (!t->text) { table_free(t); return sc_err_set(err, SC_ENOMEM, "out of memory loading titles"); }
     for (size_t i = 0; i <= t->len; i++) t->text[i] = (char)tolower((unsigned char)t->orig[i]);
+    if (t->n && (rc = build_lookups(t))) {
+        table_free(t);
+        return sc_err_set(err, rc, rc == SC_ELIMIT ? "too many titles to index for suggestions"
+                                                   : "out of memory indexing titles");
+    }
     pthread_mutex_lock(&s->lock);
     table *old = s->cur;
+    s->refreshes++;
     s->cur = t;
     int last = old && --old->refs == 0;
     pthread_mutex_unlock(&s->lock);
     if (last) table_free(old);
     return SC_OK;
+}
+
+uint64_t sc_suggest_generation(sc_suggest *s)
+{
+    pthread_mutex_lock(&s->lock);
+    uint64_t g = s->refreshes;
+    pthread_mutex_unlock(&s->lock);
+    return g;
 }
 
 void sc_suggestions_free(sc_suggestion *v, size_t n)
@@ -196,47 +297,157 @@ void sc_suggestions_free(sc_suggestion *v, size_t n)
     free(v);
 }
 
-/* Index of the title holding byte offset off (binary search on starts). */
-static size_t title_at(const table *t, size_t off)
+/* Titles equal but for ASCII case are one suggestion (the newest). */
+static int seen(sc_suggestion *v, size_t n, const char *title, size_t tl)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(v[i].title) == tl && !strncasecmp(v[i].title, title, tl)) return 1;
+    return 0;
+}
+
+/* Adds title i unless an equal title is there already.  SC_ENOMEM or SC_OK. */
+static int add(const table *t, uint32_t i, sc_suggestion *v, size_t *n)
+{
+    const char *title = t->orig + t->starts[i];
+    size_t tl = t->starts[i + 1] - 1 - t->starts[i];
+    if (seen(v, *n, title, tl)) return SC_OK;
+    v[*n].title = strndup(title, tl);
+    v[*n].id = strdup(t->ids[i]);
+    if (!v[*n].title || !v[*n].id) { free(v[*n].title); free(v[*n].id); return SC_ENOMEM; }
+    (*n)++;
+    return SC_OK;
+}
+
+static int starts_with(const table *t, uint32_t i, const char *q, size_t ql)
+{
+    size_t tl;
+    const char *s = title_of(t, i, &tl);
+    return tl >= ql && !memcmp(s, q, ql);
+}
+
+/* First position in sorted whose title is >= q (upper = 0) or > every
+** title starting with q (upper = 1). */
+static size_t bound(const table *t, const char *q, size_t ql, int upper)
 {
     size_t lo = 0, hi = t->n;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (t->starts[mid] <= off) lo = mid; else hi = mid;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, tl;
+        const char *s = title_of(t, t->sorted[mid], &tl);
+        int c = memcmp(s, q, tl < ql ? tl : ql);
+        if (!c && tl < ql) c = -1;
+        if (c < 0 || (upper && c == 0)) lo = mid + 1; else hi = mid;
     }
     return lo;
 }
 
-static int seen(sc_suggestion *v, size_t n, const char *title, size_t tl)
+/* Titles starting with q, newest first. */
+static int by_prefix(const table *t, const char *q, size_t ql, size_t limit, sc_suggestion *v, size_t *n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strlen(v[i].title) == tl && !memcmp(v[i].title, title, tl)) return 1;
-    return 0;
+    size_t lo = bound(t, q, ql, 0), hi = bound(t, q, ql, 1);
+    if (lo == hi) return SC_OK;
+    if ((hi - lo) * 64 >= t->n) {
+        /* common prefix: the newest titles hold enough of them */
+        for (uint32_t i = 0; i < t->n && *n < limit; i++)
+            if (starts_with(t, i, q, ql) && add(t, i, v, n)) return SC_ENOMEM;
+        return SC_OK;
+    }
+    /* rare prefix: the limit smallest numbers of the range, one per title */
+    uint32_t best[64];
+    size_t nb = 0, want = limit < 64 ? limit : 64;
+    for (size_t k = lo; k < hi; k++) {
+        uint32_t i = t->sorted[k];
+        if (k > lo) {   /* equal titles sit together, the smallest number first */
+            size_t la, lb;
+            const char *a = title_of(t, t->sorted[k - 1], &la), *b = title_of(t, i, &lb);
+            if (la == lb && !memcmp(a, b, la)) continue;
+        }
+        if (nb == want && i >= best[nb - 1]) continue;
+        size_t at = nb < want ? nb++ : nb - 1;
+        while (at > 0 && best[at - 1] > i) { best[at] = best[at - 1]; at--; }
+        best[at] = i;
+    }
+    for (size_t k = 0; k < nb && *n < limit; k++)
+        if (add(t, best[k], v, n)) return SC_ENOMEM;
+    return SC_OK;
 }
 
-/* One pass: prefix (pass 0) or anywhere (pass 1). */
-static int collect(const table *t, const char *q, size_t ql, int prefix, size_t limit,
-                   sc_suggestion *v, size_t *n)
+static const uint32_t *postings(const table *t, uint64_t key, size_t *len)
 {
-    size_t off = 0;
-    while (*n < limit && off < t->len) {
-        const char *hit = memmem(t->text + off, t->len - off, q, ql);
-        if (!hit) break;
-        size_t at = (size_t)(hit - t->text);
-        off = at + 1;
-        if (at == 0) continue;
-        size_t i = title_at(t, at);
-        size_t start = t->starts[i], end = t->starts[i + 1] - 1; /* drop the '\n' */
-        if (at + ql > end) continue;            /* across two titles */
-        if (prefix && at != start) continue;
-        off = end + 1;                          /* one hit per title is enough */
-        const char *title = t->orig + start;
-        size_t tl = end - start;
-        if (seen(v, *n, title, tl)) continue;
-        v[*n].title = strndup(title, tl);
-        v[*n].id = strdup(t->ids[i]);
-        if (!v[*n].title || !v[*n].id) { free(v[*n].title); free(v[*n].id); return SC_ENOMEM; }
-        (*n)++;
+    size_t lo = 0, hi = t->n_keys;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->keys[mid] < key) lo = mid + 1; else hi = mid;
+    }
+    if (lo == t->n_keys || t->keys[lo] != key) { *len = 0; return NULL; }
+    *len = t->key_off[lo + 1] - t->key_off[lo];
+    return t->postings + t->key_off[lo];
+}
+
+/* Titles holding the single code point c, newest first: a merge of the
+** lists of every pair starting with c. */
+static int by_char(const table *t, uint32_t c, size_t limit, sc_suggestion *v, size_t *n)
+{
+    size_t lo = 0, hi = t->n_keys;
+    uint64_t first = (uint64_t)c << 32;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->keys[mid] < first) lo = mid + 1; else hi = mid;
+    }
+    size_t end = lo;
+    while (end < t->n_keys && t->keys[end] >> 32 == c) end++;
+    size_t m = end - lo;
+    if (!m) return SC_OK;
+    uint32_t *pos = malloc(m * sizeof *pos);    /* cursor in each list */
+    if (!pos) return SC_ENOMEM;
+    for (size_t k = 0; k < m; k++) pos[k] = t->key_off[lo + k];
+    int rc = SC_OK;
+    uint32_t last = UINT32_MAX;
+    while (*n < limit && !rc) {
+        /* the smallest head; lists are few for all but the commonest
+           characters, whose titles fill the limit within a few rounds */
+        size_t best = m;
+        for (size_t k = 0; k < m; k++)
+            if (pos[k] < t->key_off[lo + k + 1] && (best == m || t->postings[pos[k]] < t->postings[pos[best]]))
+                best = k;
+        if (best == m) break;
+        uint32_t i = t->postings[pos[best]++];
+        if (i != last) rc = add(t, i, v, n);
+        last = i;
+    }
+    free(pos);
+    return rc;
+}
+
+/* Titles holding q (two or more code points), newest first: the two
+** rarest pairs of q narrow the titles down, memmem confirms. */
+static int by_pairs(const table *t, const char *q, size_t ql, size_t limit, sc_suggestion *v, size_t *n)
+{
+    const uint32_t *a = NULL, *b = NULL;
+    size_t na = SIZE_MAX, nb = SIZE_MAX, at = 0;
+    uint32_t prev = next_cp(q, ql, &at);
+    while (at < ql) {
+        uint32_t c = next_cp(q, ql, &at);
+        size_t len;
+        const uint32_t *p = postings(t, (uint64_t)prev << 32 | c, &len);
+        if (!p) return SC_OK;                   /* a pair no title has */
+        if (len < na) { b = a; nb = na; a = p; na = len; }
+        else if (len < nb) { b = p; nb = len; }
+        prev = c;
+    }
+    size_t j = 0;
+    uint32_t last = UINT32_MAX;
+    for (size_t k = 0; k < na && *n < limit; k++) {
+        uint32_t i = a[k];
+        if (i == last) continue;
+        last = i;
+        if (b) {
+            while (j < nb && b[j] < i) j++;
+            if (j == nb) break;
+            if (b[j] != i) continue;
+        }
+        size_t tl;
+        const char *s = title_of(t, i, &tl);
+        if (memmem(s, tl, q, ql) && add(t, i, v, n)) return SC_ENOMEM;
     }
     return SC_OK;
 }
@@ -258,8 +469,10 @@ int sc_suggest_query(sc_suggest *s, const char *q, size_t limit, sc_suggestion *
     pthread_mutex_unlock(&s->lock);
     int rc = SC_OK;
     if (t && t->n) {
-        rc = collect(t, fq, ql, 1, limit, v, n);
-        if (!rc) rc = collect(t, fq, ql, 0, limit, v, n);
+        rc = by_prefix(t, fq, ql, limit, v, n);
+        size_t at = 0;
+        uint32_t c = next_cp(fq, ql, &at);
+        if (!rc && *n < limit) rc = at == ql ? by_char(t, c, limit, v, n) : by_pairs(t, fq, ql, limit, v, n);
     }
     table_release(s, t);
     free(fq);

@@ -164,6 +164,11 @@ def run(srv):
 
     # ---- deletes -----------------------------------------------------------------------------
     did = ids["在全县经济工作会议上的讲话"]
+    # asked twice before the delete (the second answer may come from the answer
+    # cache), these must change as soon as the delete is committed
+    for _ in range(2):
+        check(vis.get("/api/search?q=" + q("经济工作")).json()["total"] == 1, "经济工作 is found before the delete")
+        check(len(vis.get("/api/suggest?q=" + q("讲话")).json()["suggestions"]) == 1, "讲话 is suggested before the delete")
     r = boss.delete("/api/admin/docs/" + did)
     check(r.status == 200, "admin deletes a document (%d)" % r.status)
     check(vis.get("/api/docs/" + did).status == 404, "a deleted document is gone")
@@ -182,6 +187,9 @@ def run(srv):
     files = [("batch%03d.txt" % i, ("批次材料第%d号\n一、情况\n乡村振兴示范点建设。%s\n" % (i, filler())).encode())
              for i in range(300)]
     body, ctype = multipart(files)
+    for _ in range(2):  # cached answers of the empty library must not outlive the upload
+        check(vis.get("/api/search?q=" + q("乡村振兴示范点")).json()["total"] == 0, "nothing before the upload")
+        check(vis.get("/api/suggest?q=" + q("批次材料")).json()["suggestions"] == [], "no title before the upload")
     results = {}
     stop = threading.Event()
     lat = []
@@ -214,6 +222,10 @@ def run(srv):
     check(max(lat) < max(0.5, 0.8 * took), "no search waited for the ingest (slowest %.0f ms of a %.1f s upload)"
           % (max(lat) * 1000, took))
     check(vis.get("/api/search?q=" + q("乡村振兴示范点")).json()["total"] == 300, "the batch is searchable when the upload answers")
+    check(len(vis.get("/api/suggest?q=" + q("批次材料")).json()["suggestions"]) == 8, "and its titles are suggested")
+    m = boss.get("/metrics").body.decode()
+    check('sucai_cache_hits_total{cache="search"}' in m and 'sucai_cache_misses_total{cache="suggest"}' in m,
+          "/metrics reports the answer cache")
     check(vis.get("/api/facets").json()["docs"] == 302, "facets count the batch")
     # ---- SIGTERM while an upload is in flight: it finishes, then the server stops ----
     files2 = [("late%03d.txt" % i, ("后到材料第%d号\n一、情况\n%s\n" % (i, filler())).encode()) for i in range(200)]
