@@ -27,7 +27,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SUCAI_SHARED:-$root/../shared}
 out=$root/bench/out/load
-duration=600 conns=32 wrk_threads=1 server_threads=2 port=0 batch=50 files=1000
+duration=600 conns=8 wrk_threads=1 server_threads=0 port=0 batch=50 files=1000
 burst=0 ingest=1 rebuild=0 perf=0 quick=0 base_opt=
 cmdline="bench/load.sh $*"
 while [ $# -gt 0 ]; do

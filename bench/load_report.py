@@ -177,6 +177,9 @@ def metrics(path):
             m = re.match(r'sucai_requests_total\{route="([^"]+)",status="([^"]+)"\} (\d+)', line)
             if m:
                 routes.setdefault(m.group(1), {})[m.group(2)] = int(m.group(3))
+            m = re.match(r'sucai_cache_(hits|misses)_total\{cache="([^"]+)"\} (\d+)', line)
+            if m:
+                routes.setdefault('cache_' + m.group(2), {})[m.group(1)] = int(m.group(3))
             m = re.match(r'sucai_documents (\d+)', line)
             if m:
                 docs = int(m.group(1))
@@ -204,6 +207,7 @@ def cmd_report(a):
     suggest = delta(ma, mb, 'suggest')
     n_search = sum(search.values())
     n_suggest = sum(suggest.values())
+    cache = {k: delta(ma, mb, 'cache_' + k) for k in ('search', 'suggest')}
     search_non2xx = sum(v for s, v in search.items() if not s.startswith('2'))
     suggest_non2xx = sum(v for s, v in suggest.items() if not s.startswith('2'))
 
@@ -251,6 +255,7 @@ def cmd_report(a):
         'requests': w['requests'], 'requests_per_s': round(rps),
         'searches': n_search, 'searches_per_s': round(n_search / secs) if secs else 0,
         'suggests': n_suggest, 'suggests_per_s': round(n_suggest / secs) if secs else 0,
+        'cache': cache,
         'latency_ms': {k: round(v / 1000, 2) for k, v in w['latency_us'].items()},
         'wrk_errors': errors, 'server_non2xx': {'search': search_non2xx, 'suggest': suggest_non2xx},
         'rss_kb': {'start': rss[0][1] if rss else 0, 'max': max(k for _, k in rss) if rss else 0,
@@ -285,10 +290,17 @@ def cmd_report(a):
         json.dump(s, f, indent=1)
 
     L = s['latency_ms']
-    print('== sucai load: %s s, %d connections (wrk %d threads), server --threads %d'
-          % (s['duration_s'], s['connections'], s['wrk_threads'], s['server_threads']))
+    print('== sucai load: %s s, %d connections (wrk %d threads), server --threads %s'
+          % (s['duration_s'], s['connections'], s['wrk_threads'], s['server_threads'] or '(default: 4 a core)'))
     print('requests/s   %d total: %d searches/s + %d suggests/s (%d requests)'
           % (s['requests_per_s'], s['searches_per_s'], s['suggests_per_s'], s['requests']))
+    hit = []
+    for k in ('search', 'suggest'):
+        c = cache.get(k, {})
+        n = c.get('hits', 0) + c.get('misses', 0)
+        hit.append('%s %.1f%% of %d' % (k, 100.0 * c.get('hits', 0) / n, n) if n else '%s off' % k)
+    print('answer cache hits: %s (computed answers: %d searches, %d suggests)'
+          % ('; '.join(hit), cache.get('search', {}).get('misses', 0), cache.get('suggest', {}).get('misses', 0)))
     print('latency ms   p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f'
           % (L['p50'], L['p90'], L['p99'], L['p999'], L['max']))
     print('errors       wrk %s; server non-2xx search %d suggest %d'

@@ -11,6 +11,7 @@
 #include "http_api.h"
 
 #include <jansson.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -189,6 +190,14 @@ static void session_cookie(sc_app *app, sc_response *resp, const char *token, in
 }
 
 /* ---- search, suggest, facets, new ----------------------------------------- */
+
+/* After a commit: the suggest table anew.  The old table's memory goes back
+** to the system, or each refresh would leave its size behind in the heap. */
+static void refresh_titles(sc_app *app)
+{
+    sc_suggest_refresh(app->suggest, sc_library_store(app->lib), NULL);
+    malloc_trim(0);
+}
 
 /* An answer from the cache, when it holds one for key at generation gen. */
 static int cached_reply(sc_rcache *cache, int64_t gen, const sc_buf *key, sc_response *resp)
@@ -777,7 +786,7 @@ static void api_admin_delete(sc_app *app, const char *id, sc_response *resp)
     pthread_mutex_lock(&app->write_lock);
     sc_err e = {0};
     int rc = sc_library_delete(app->lib, id, &e);
-    if (!rc) sc_suggest_refresh(app->suggest, sc_library_store(app->lib), NULL);
+    if (!rc) refresh_titles(app);
     if (!rc) sc_api_stats_invalidate(app);
     pthread_mutex_unlock(&app->write_lock);
     if (rc == SC_ENOTFOUND) sc_api_error(resp, 404, "not_found", "no such document");
@@ -832,7 +841,7 @@ static void api_admin_ingest(sc_app *app, const sc_request *req, sc_response *re
     sc_err e = {0};
     pthread_mutex_lock(&app->write_lock);
     int rc = sc_library_ingest(app->lib, paths, 1, on_ingested, &c, &counts, &e);
-    if (!rc) sc_suggest_refresh(app->suggest, sc_library_store(app->lib), NULL);
+    if (!rc) refresh_titles(app);
     sc_api_stats_invalidate(app);
     pthread_mutex_unlock(&app->write_lock);
     if (rc) {

@@ -12,8 +12,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <ftw.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -574,8 +575,15 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     signal(SIGPIPE, SIG_IGN);
 
     json_object_seed(0);   /* jansson's hash seed, once, before any thread builds JSON */
+    /* glibc gives each thread its own arena and keeps what it frees there:
+       with a pool of many threads the heap would grow to many times what is
+       in use; two arenas a core are enough for malloc not to be a lock */
+    mallopt(M_ARENA_MAX, 2 * (int)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2));
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cores > 0 ? cores : 2);
+    /* four threads a core: libmicrohttpd ties each connection to one pool
+       thread, so a slow search (a cache miss on a common character) would
+       hold up every connection behind it on that thread */
+    unsigned threads = (unsigned)(cfg->threads > 0 ? cfg->threads : cores > 0 ? 4 * cores : 8);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, sv,

@@ -19,7 +19,7 @@
 typedef struct sc_server_config {
     char host[256];          /* listen address ("" = all) */
     int port;                /* 8080 */
-    int threads;             /* thread pool size; 0 = number of cores */
+    int threads;             /* thread pool size; 0 = 4 per core */
     int allow_register;      /* self-registration of free accounts */
     int quota[SC_TIER_COUNT];/* daily downloads per tier, -1 = unlimited */
     int secure_cookies;      /* add Secure to cookies (behind https) */

@@ -137,6 +137,8 @@ function onSubmit(ev) {
 }
 
 // ---- pages -------------------------------------------------------------------
+const canZip = () => !!state.me && (state.me.tier === 'svip' || state.me.tier === 'admin');
+
 function hitItem(hit) {
   // highlights are [start, length] in code points of the snippet
   const cps = Array.from(hit.snippet || '');
@@ -149,8 +151,9 @@ function hitItem(hit) {
   }
   parts.push(cps.slice(at).join(''));
   const meta = [hit.type && hit.type !== 'unknown' ? hit.type : null, hit.year || null, hit.date].filter(Boolean).join(' · ');
+  const pick = canZip() ? h('input', { type: 'checkbox', class: 'pick', value: hit.id, 'aria-label': '选择' }) : null;
   return h('li', { class: 'hit' },
-    h('h3', {}, h('a', { href: '#/doc/' + encodeURIComponent(hit.id) }, hit.title || hit.id)),
+    h('h3', {}, pick, h('a', { href: '#/doc/' + encodeURIComponent(hit.id) }, hit.title || hit.id)),
     meta ? h('div', { class: 'meta' }, meta) : null,
     h('p', { class: 'snippet' }, parts),
     hit.in_paid_part && !(state.me && state.me.can_read_paid) ? h('div', { class: 'meta' }, '匹配内容位于会员部分') : null);
@@ -233,30 +236,51 @@ async function pageSearch(params) {
     }
     body.replaceChildren(
       h('p', { class: 'summary', id: 'summary' }, '找到 ', h('strong', {}, r.total), ' 篇包含“' + q + '”的材料（用时 ' + r.took_ms.toFixed(1) + ' 毫秒）'),
+      r.hits.length && canZip() ? zipBar(r.hits) : null,
       r.hits.length ? h('ul', { class: 'hits' }, r.hits.map(hitItem)) : h('div', { class: 'card muted' }, '没有找到匹配的材料，换个词试试。'),
       pager);
   } catch (e) { body.replaceChildren(errorBox(e)); }
 }
 
-async function download(id, fmt, btn) {
+// Fetches a file the server names in Content-Disposition and saves it.
+async function saveFrom(url, fallbackName, btn) {
   btn.disabled = true;
   try {
-    const r = await fetch('/api/docs/' + encodeURIComponent(id) + '/download?format=' + fmt, { credentials: 'same-origin' });
+    const r = await fetch(url, { credentials: 'same-origin' });
     if (!r.ok) {
       let msg = 'HTTP ' + r.status;
-      try { const j = await r.json(); msg = ({ quota_exceeded: '今日下载次数已用完', members_only: '下载仅限会员', login_required: '请先登录会员账号', not_implemented: '该格式暂不可用' })[j.error.code] || j.error.message; } catch (e) { /* keep */ }
+      try { const j = await r.json(); msg = ({ quota_exceeded: '今日下载次数已用完', members_only: '下载仅限会员', login_required: '请先登录会员账号', not_implemented: '该格式暂不可用', svip_only: '批量下载仅限SVIP会员' })[j.error.code] || j.error.message; } catch (e) { /* keep */ }
       alert(msg);
       return;
     }
     const blob = await r.blob();
     const cd = r.headers.get('Content-Disposition') || '';
     const m = /filename\*=UTF-8''([^;]+)/.exec(cd);
-    const a = h('a', { href: URL.createObjectURL(blob), download: m ? decodeURIComponent(m[1]) : 'document.' + fmt });
+    const plain = /filename="([^"]+)"/.exec(cd);
+    const a = h('a', { href: URL.createObjectURL(blob), download: m ? decodeURIComponent(m[1]) : plain ? plain[1] : fallbackName });
     document.body.append(a);
     a.click();
     setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
     loadMe();
   } finally { btn.disabled = false; }
+}
+
+const download = (id, fmt, btn) =>
+  saveFrom('/api/docs/' + encodeURIComponent(id) + '/download?format=' + fmt, 'document.' + fmt, btn);
+
+// SVIP and admins: tick results and take them as one zip (all of the page when none is ticked).
+function zipBar(hits) {
+  const fmt = h('select', { id: 'zip-format', 'aria-label': '格式' }, h('option', { value: 'docx' }, 'Word'), h('option', { value: 'txt' }, '文本'));
+  const all = h('input', { type: 'checkbox', id: 'zip-all', onchange: (ev) => {
+    for (const c of document.querySelectorAll('.hit .pick')) c.checked = ev.target.checked;
+  } });
+  const go = h('button', { id: 'zip-go', class: 'btn', onclick: () => {
+    let ids = [...document.querySelectorAll('.hit .pick:checked')].map((c) => c.value);
+    if (!ids.length) ids = hits.map((x) => x.id);
+    saveFrom('/api/download.zip?' + new URLSearchParams({ format: fmt.value, ids: ids.join(',') }), 'materials.zip', go);
+  } }, '打包下载');
+  return h('div', { class: 'zipbar' }, h('label', {}, all, ' 全选本页'), fmt, go,
+    h('span', { class: 'muted hide-sm' }, '勾选结果后打包下载，未勾选则下载本页全部'));
 }
 
 async function pageDoc(id) {

@@ -155,6 +155,9 @@ async function run(browser, base) {
   const [dx] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#dl-docx')]);
   const zip = fs.readFileSync(await dx.path());
   check(zip.slice(0, 2).toString() === 'PK' && dx.suggestedFilename().endsWith('.docx'), 'the Word download is a .docx: ' + dx.suggestedFilename());
+  await page.goto(base + '/#/search?q=' + encodeURIComponent('清廉机关建设'));
+  await page.waitForSelector('.hit');
+  check((await page.$('#zip-go')) === null && (await page.$('.hit .pick')) === null, 'a member (not SVIP) gets no batch download');
   // reading on a phone
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const pp = await phone.newPage();
@@ -200,6 +203,22 @@ async function run(browser, base) {
   const users = await page.$$eval('#users tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent));
   check(users.includes('newmember'), 'admin creates a member: ' + JSON.stringify(users));
   await page.screenshot({ path: path.join(SHOTS, '08-admin-users.png'), fullPage: true });
+  // batch download (SVIP and admins): tick one result, then the whole page
+  await page.goto(base + '/#/search?q=' + encodeURIComponent('清廉机关建设'));
+  await page.waitForSelector('#zip-go');
+  // entries of a zip: its end-of-central-directory record (the last one: a .docx inside is a zip too)
+  const zipEntries = (buf) => { const i = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])); return i < 0 ? -1 : buf.readUInt16LE(i + 10); };
+  await page.check('.hit .pick >> nth=0');
+  const [z1] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#zip-go')]);
+  const zb1 = fs.readFileSync(await z1.path());
+  check(/^sucai-1\.zip$/.test(z1.suggestedFilename()) && zipEntries(zb1) === 1, 'the ticked result comes as a zip of one: ' + z1.suggestedFilename() + ', ' + zipEntries(zb1));
+  await page.check('#zip-all');
+  await page.selectOption('#zip-format', 'txt');
+  const [z2] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#zip-go')]);
+  const zb2 = fs.readFileSync(await z2.path());
+  check(zipEntries(zb2) === 2 && zb2.includes(Buffer.from('关于推进清廉机关建设的工作总结.txt')),
+    'the whole page comes as a zip of two .txt files named by title: ' + zipEntries(zb2));
+  await page.screenshot({ path: path.join(SHOTS, '10-batch-download.png'), fullPage: true });
   // the new material is searchable at once
   await page.goto(base + '/#/search?q=' + encodeURIComponent('乡村振兴'));
   await page.waitForSelector('.hit', { timeout: 10000 }).catch(() => null);
