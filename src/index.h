@@ -2,8 +2,10 @@
 ** index.h — the positional inverted index, in immutable segments plus a
 ** commit point, in the folder `index/` beside library.db.
 **
-** Contract with the rest of the library (index_*.c own the details and the
-** on-disk format, described at the top of index_segment.c):
+** Contract with the rest of the library (index*.c own the details and the
+** on-disk format: index.c the folder and commit point, index_seg.c the
+** segment files, index_buffer.c the writer's in-memory buffer,
+** index_merge.c merges; index_priv.h is what they share):
 **   - one writer: sc_index_add / sc_index_delete buffer changes in memory;
 **     sc_index_commit writes them as a new segment, fsyncs, and atomically
 **     replaces the commit point (write temp, fsync, rename, fsync dir).

@@ -122,7 +122,7 @@ int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t 
 int sc_segw_finish(sc_segw *w, sc_err *err);    /* fsyncs; frees w */
 void sc_segw_abort(sc_segw *w);                 /* unlinks; frees w */
 
-/* LEB128 helpers shared with index.c. */
+/* LEB128 helpers shared with index_buffer.c. */
 static inline uint8_t *sc_put_varint(uint8_t *p, uint32_t v)
 {
     while (v >= 0x80) { *p++ = (uint8_t)(v | 0x80); v >>= 7; }
