@@ -1,8 +1,10 @@
 /*
 ** http_api.h — between server.c (connections, bodies, bytes on the wire)
-** and http_api.c (what each route means).  The API handlers see a request
-** whose body is complete (or whose upload sits in a private temp folder)
-** and fill a response; they never touch sockets.
+** and the API (what each route means): http_api.c routes, the document
+** routes are in http_api_docs.c, the account and admin routes in
+** http_api_accounts.c (http_api_priv.h between them).  The API handlers
+** see a request whose body is complete (or whose upload sits in a private
+** temp folder) and fill a response; they never touch sockets.
 */
 #ifndef SC_HTTP_API_H
 #define SC_HTTP_API_H

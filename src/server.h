@@ -2,8 +2,9 @@
 ** server.h — `sucai serve`: the HTTP server (libmicrohttpd, thread pool on
 ** epoll) over one library opened for writing.  server.c owns the
 ** connection life cycle (limits, bodies, uploads, gzip, access log,
-** /metrics, shutdown); http_api.c owns routing and the JSON API; the page
-** comes from web_assets (generated at build time from web/).
+** /metrics, shutdown); http_api.c owns routing and the JSON API (with
+** http_api_docs.c and http_api_accounts.c); the page comes from
+** web_assets (generated at build time from web/).
 **
 ** Configuration (docs/config.md) comes, later winning, from defaults, the
 ** config file (`key = value` lines, '#' comments), the environment
