@@ -10,6 +10,7 @@
 #define SC_HTTP_API_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,7 @@ typedef struct sc_app {
     sc_rcache *suggest_cache;     /* answers per title table refresh */
     const sc_server_config *cfg;
     pthread_mutex_t write_lock;   /* one ingest or delete at a time */
+    atomic_int streams;           /* zip writers still running (shutdown waits) */
     pthread_mutex_t stats_lock;   /* guards the two below */
     sc_store_stats *stats;        /* cached library statistics, NULL = stale */
 } sc_app;
@@ -73,6 +75,9 @@ typedef struct sc_response {
     int route;                    /* SC_ROUTE_* */
     int cacheable;                /* static asset: may be cached */
     int allow_gzip;               /* body may be compressed */
+    int stream_fd;                /* with streaming: the body is what this pipe
+                                     yields (chunked); server.c owns it after */
+    int streaming;
 } sc_response;
 
 /* Called when the headers are in, before any body: decides how to read the

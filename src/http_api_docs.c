@@ -16,10 +16,15 @@
 ** response echoes user input. */
 #include "http_api_priv.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "search.h"
@@ -144,11 +149,67 @@ void sc_api_download(sc_app *app, const sc_request *req, const caller *c, const 
 
 #define ZIP_MAX_DOCS 100
 
-static int zip_to_body(void *ctx, const void *data, size_t n)
+/* A batch being written: the writer thread's own copies of what it needs. */
+typedef struct zip_job {
+    sc_app *app;
+    int fd;                       /* the pipe's write end */
+    char fmt[8];
+    sc_user user;
+    int tier;
+    int64_t now;
+    int n;
+    char *ids[ZIP_MAX_DOCS];
+} zip_job;
+
+/* Writes all of data to the pipe; -1 when the reader is gone. */
+static int zip_to_pipe(void *ctx, const void *data, size_t n)
 {
-    sc_buf *b = ctx;
-    sc_buf_add(b, data, n);
-    return b->oom ? -1 : 0;
+    const zip_job *j = ctx;
+    const char *p = data;
+    while (n) {
+        ssize_t w = write(j->fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void zip_job_free(zip_job *j)
+{
+    for (int i = 0; i < j->n; i++) free(j->ids[i]);
+    free(j);
+}
+
+/* The writer thread: one document at a time into the pipe, so a batch of
+** 100 Word files never sits in memory whole.  Once the answer's headers are
+** out, a failure can only cut the zip short; the client sees a broken zip. */
+static void *zip_writer(void *arg)
+{
+    zip_job *j = arg;
+    sc_export_zip *z = NULL;
+    sc_export_opts eo = {0};
+    eo.may_read_paid = 1;
+    int rc = sc_export_zip_new(zip_to_pipe, j, &z, NULL);
+    for (int i = 0; !rc && i < j->n; i++) {
+        sc_doc d;
+        memset(&d, 0, sizeof d);
+        if (sc_store_get(sc_library_store(j->app->lib), j->ids[i], 1, &d, NULL)) continue;  /* deleted meanwhile */
+        rc = sc_export_zip_add_doc(z, &d, &eo, j->fmt, NULL);
+        sc_doc_free(&d);
+        if (!rc) {
+            int used = 0, limit = 0;
+            sc_users_count_download(j->app->users, &j->user, j->tier, j->ids[i], j->now, &used, &limit, NULL);
+        }
+    }
+    if (!rc) rc = sc_export_zip_finish(z, NULL);
+    sc_export_zip_free(z);
+    if (rc) fprintf(stderr, "sucai: a batch download was cut short (the client left, or an export failed)\n");
+    close(j->fd);
+    atomic_fetch_sub(&j->app->streams, 1);
+    zip_job_free(j);
+    return NULL;
 }
 
 /* The ids named by ?ids=a,b,c (at most max); returns how many, or -1 when
@@ -205,30 +266,44 @@ void sc_api_download_zip(sc_app *app, const sc_request *req, const caller *c, sc
         for (size_t i = 0; i < res->n_hits && n < ZIP_MAX_DOCS; i++) ids[n++] = res->hits[i].id;
     }
     if (n == 0) { sc_api_error(resp, 400, "bad_request", "name documents with ids= or a search with q="); sc_results_free(res); return; }
-    sc_buf_reset(&resp->body);
-    sc_export_zip *z = NULL;
-    sc_export_opts eo = {0};
-    eo.may_read_paid = 1;
-    int added = 0, rc = sc_export_zip_new(zip_to_body, &resp->body, &z, NULL);
-    for (int i = 0; !rc && i < n; i++) {
-        sc_doc d;
-        memset(&d, 0, sizeof d);
-        if (sc_store_get(sc_library_store(app->lib), ids[i], 1, &d, NULL)) continue;   /* unknown id: skipped */
-        rc = sc_export_zip_add_doc(z, &d, &eo, fmt, NULL);
-        sc_doc_free(&d);
-        if (!rc) {
-            added++;
-            int used = 0, limit = 0;
-            sc_users_count_download(app->users, &c->user, c->tier, ids[i], req->now, &used, &limit, NULL);
-        }
+    /* only documents that exist go in: the answer names how many */
+    zip_job *j = calloc(1, sizeof *j);
+    if (!j) { sc_results_free(res); sc_api_error(resp, 500, "internal", "out of memory"); return; }
+    for (int i = 0; i < n; i++) {
+        if (sc_store_num_of(sc_library_store(app->lib), ids[i]) < 0) continue;
+        if (!(j->ids[j->n] = strdup(ids[i]))) { zip_job_free(j); sc_results_free(res); sc_api_error(resp, 500, "internal", "out of memory"); return; }
+        j->n++;
     }
-    if (!rc) rc = sc_export_zip_finish(z, NULL);
-    sc_export_zip_free(z);
     sc_results_free(res);
-    if (rc) { sc_api_error(resp, 500, "internal", "export failed"); return; }
-    if (!added) { sc_api_error(resp, 404, "not_found", "none of the documents exists"); return; }
+    if (!j->n) { zip_job_free(j); sc_api_error(resp, 404, "not_found", "none of the documents exists"); return; }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC)) { zip_job_free(j); sc_api_error(resp, 503, "busy", "cannot start the download now"); return; }
+    j->app = app;
+    j->fd = fds[1];
+    snprintf(j->fmt, sizeof j->fmt, "%s", fmt);
+    j->user = c->user;
+    j->tier = c->tier;
+    j->now = req->now;
+    int added = j->n;
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    atomic_fetch_add(&app->streams, 1);
+    if (pthread_create(&t, &at, zip_writer, j)) {
+        atomic_fetch_sub(&app->streams, 1);
+        pthread_attr_destroy(&at);
+        close(fds[0]);
+        close(fds[1]);
+        zip_job_free(j);
+        sc_api_error(resp, 503, "busy", "cannot start the download now");
+        return;
+    }
+    pthread_attr_destroy(&at);
     resp->status = 200;
     resp->content_type = "application/zip";
     snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"sucai-%d.zip\"", added);
     resp->allow_gzip = 0;
+    resp->streaming = 1;
+    resp->stream_fd = fds[0];
 }

@@ -101,9 +101,29 @@ static char *gzip_body(const char *in, size_t n, size_t *out_n)
     return out;
 }
 
+/* A body that a writer thread produces into a pipe (the batch zip): sent
+** chunked as it comes; libmicrohttpd closes the pipe when done. */
+static enum MHD_Result send_stream(conn_req *r, sc_response *resp)
+{
+    struct MHD_Response *mr = MHD_create_response_from_pipe(resp->stream_fd);
+    if (!mr) { close(resp->stream_fd); return MHD_NO; }
+    MHD_add_response_header(mr, "Content-Type", resp->content_type);
+    MHD_add_response_header(mr, "Cache-Control", "no-store");
+    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    if (resp->disposition[0]) MHD_add_response_header(mr, "Content-Disposition", resp->disposition);
+    r->status = resp->status;
+    r->route = resp->route;
+    r->bytes = 0;
+    r->queued = 1;
+    enum MHD_Result ok = MHD_queue_response(r->req.conn, (unsigned)resp->status, mr);
+    MHD_destroy_response(mr);
+    return ok;
+}
+
 static enum MHD_Result send_response(server *sv, conn_req *r, sc_response *resp)
 {
     (void)sv;
+    if (resp->streaming) return send_stream(r, resp);
     struct MHD_Connection *c = r->req.conn;
     size_t n = resp->body.len;
     char *data = resp->body.oom ? NULL : sc_buf_detach(&resp->body);
@@ -614,6 +634,8 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     while (atomic_load(&sv->workers) > 0) usleep(10000);
     for (int i = 0; i < 1000 && atomic_load(&sv->inflight) > 0; i++) usleep(10000);
     MHD_stop_daemon(d);
+    /* a zip writer whose reader is gone fails its next write and ends */
+    while (atomic_load(&sv->app.streams) > 0) usleep(10000);
     /* SIGINT and SIGTERM stay blocked: a second one (a supervisor repeating
     ** itself) must not kill the process before the caller closes the library */
     fprintf(stderr, "sucai: stopped\n");

@@ -122,6 +122,10 @@ def run(srv):
     zip_ids = [i["id"] for i in vis.get("/api/new").json()["items"]]
     r = v1.get("/api/download.zip?format=txt&ids=" + ",".join(zip_ids + ["nosuchdoc"]))
     check(r.status == 200 and r.header("Content-Type") == "application/zip", "SVIP gets a zip (%d)" % r.status)
+    check((r.header("Transfer-Encoding") or "").lower() == "chunked",
+          "the zip is streamed as it is written (Transfer-Encoding: %s)" % r.header("Transfer-Encoding"))
+    check('filename="sucai-%d.zip"' % len(zip_ids) in (r.header("Content-Disposition") or ""),
+          "the file name counts the documents that exist: %s" % r.header("Content-Disposition"))
     if r.status == 200:
         z = zipfile.ZipFile(io.BytesIO(r.body))
         check(z.testzip() is None, "the zip's entries are intact")
