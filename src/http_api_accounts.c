@@ -136,6 +136,14 @@ static void refresh_titles(sc_app *app)
     malloc_trim(0);
 }
 
+/* After a batch: only added documents go into the title table as a delta
+** (milliseconds); replacements change titles in place, so they reload all. */
+static void titles_after_ingest(sc_app *app, const sc_ingest_counts *counts)
+{
+    if (counts->updated) refresh_titles(app);
+    else if (counts->added) sc_suggest_add_newest(app->suggest, sc_library_store(app->lib), (size_t)counts->added, NULL);
+}
+
 static int on_user_listed(void *ctx, const sc_user *u)
 {
     json_t **pair = ctx;
@@ -276,7 +284,7 @@ void sc_api_admin_ingest(sc_app *app, const sc_request *req, sc_response *resp)
     sc_err e = {0};
     pthread_mutex_lock(&app->write_lock);
     int rc = sc_library_ingest(app->lib, paths, 1, on_ingested, &c, &counts, &e);
-    if (!rc) refresh_titles(app);
+    if (!rc) titles_after_ingest(app, &counts);
     sc_api_stats_invalidate(app);
     pthread_mutex_unlock(&app->write_lock);
     if (rc) {

@@ -32,6 +32,7 @@
 
 typedef struct table {
     int refs;
+    struct table *older;  /* a delta's base table (a reference), else NULL */
     char *text;
     size_t len;
     uint32_t *starts;   /* n + 1 entries; starts[n] = len */
@@ -67,11 +68,15 @@ static void table_free(table *t)
 
 static void table_release(sc_suggest *s, table *t)
 {
-    if (!t) return;
-    pthread_mutex_lock(&s->lock);
-    int last = --t->refs == 0;
-    pthread_mutex_unlock(&s->lock);
-    if (last) table_free(t);
+    while (t) {
+        pthread_mutex_lock(&s->lock);
+        int last = --t->refs == 0;
+        pthread_mutex_unlock(&s->lock);
+        if (!last) return;
+        table *older = t->older;       /* the delta's reference to its base */
+        table_free(t);
+        t = older;
+    }
 }
 
 int sc_suggest_new(sc_suggest **out, sc_err *err)
@@ -85,7 +90,7 @@ int sc_suggest_new(sc_suggest **out, sc_err *err)
 void sc_suggest_free(sc_suggest *s)
 {
     if (!s) return;
-    table_free(s->cur);
+    table_release(s, s->cur);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -271,42 +276,109 @@ static int build_lookups(table *t)
     return rc;
 }
 
+/* Turns what b gathered into a table with its lookups.  Frees b's parts. */
+static int finish(build *b, table **out, sc_err *err)
+{
+    *out = NULL;
+    table *t = calloc(1, sizeof *t);
+    if (b->oom || b->text.oom || b->ids.oom || !t) {
+        free(b->id_off);
+        free(b->starts);
+        sc_buf_free(&b->text);
+        sc_buf_free(&b->ids);
+        free(t);
+        return sc_err_set(err, SC_ENOMEM, "out of memory loading titles");
+    }
+    t->refs = 1;
+    t->n = b->n;
+    t->id_off = b->id_off;
+    t->starts = b->starts;
+    if (t->starts) t->starts[t->n] = (uint32_t)b->text.len;
+    t->len = b->text.len;
+    t->text = sc_buf_detach(&b->text);
+    t->ids = sc_buf_detach(&b->ids);
+    if (!t->text || (t->n && !t->ids)) { table_free(t); return sc_err_set(err, SC_ENOMEM, "out of memory loading titles"); }
+    int rc = t->n ? build_lookups(t) : SC_OK;
+    if (rc) {
+        table_free(t);
+        return sc_err_set(err, rc, rc == SC_ELIMIT ? "too many titles to index for suggestions"
+                                                   : "out of memory indexing titles");
+    }
+    *out = t;
+    return SC_OK;
+}
+
+/* Makes t the current table; the old one goes when its last reader does. */
+static void install(sc_suggest *s, table *t)
+{
+    pthread_mutex_lock(&s->lock);
+    table *old = s->cur;
+    s->refreshes++;
+    s->cur = t;
+    pthread_mutex_unlock(&s->lock);
+    table_release(s, old);
+}
+
 int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
 {
     build b = {SC_BUF_INIT, SC_BUF_INIT, NULL, NULL, 0, 0, 0};
     sc_buf_addc(&b.text, '\n');
     int rc = sc_store_list(st, 0, -1, 0, on_doc, &b, err);
-    table *t = calloc(1, sizeof *t);
-    if (!rc && (b.oom || b.text.oom || b.ids.oom || !t)) rc = sc_err_set(err, SC_ENOMEM, "out of memory loading titles");
-    if (rc) {
-        free(b.id_off);
-        free(b.starts);
-        sc_buf_free(&b.text);
-        sc_buf_free(&b.ids);
-        free(t);
-        return rc;
+    if (rc) b.oom = 1;                  /* finish frees what was gathered */
+    table *t;
+    int frc = finish(&b, &t, rc ? NULL : err);
+    if (rc || frc) { table_release(s, t); return rc ? rc : frc; }
+    install(s, t);
+    return SC_OK;
+}
+
+/* Appends one title (already public) and its id to b. */
+static void push(build *b, const char *title, size_t tl, const char *id)
+{
+    if (b->n + 1 >= b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        uint32_t *st = realloc(b->starts, (cap + 1) * sizeof *st);
+        if (st) b->starts = st;
+        uint32_t *io = realloc(b->id_off, cap * sizeof *io);
+        if (io) b->id_off = io;
+        if (!st || !io) { b->oom = 1; return; }
+        b->cap = cap;
     }
-    t->refs = 1;
-    t->n = b.n;
-    t->id_off = b.id_off;
-    t->starts = b.starts;
-    if (t->starts) t->starts[t->n] = (uint32_t)b.text.len;
-    t->len = b.text.len;
-    t->text = sc_buf_detach(&b.text);
-    t->ids = sc_buf_detach(&b.ids);
-    if (!t->text || (t->n && !t->ids)) { table_free(t); return sc_err_set(err, SC_ENOMEM, "out of memory loading titles"); }
-    if (t->n && (rc = build_lookups(t))) {
-        table_free(t);
-        return sc_err_set(err, rc, rc == SC_ELIMIT ? "too many titles to index for suggestions"
-                                                   : "out of memory indexing titles");
-    }
+    b->starts[b->n] = (uint32_t)b->text.len;
+    b->id_off[b->n++] = (uint32_t)b->ids.len;
+    sc_buf_add(&b->text, title, tl);
+    sc_buf_addc(&b->text, '\n');
+    sc_buf_add(&b->ids, id, strlen(id) + 1);
+}
+
+int sc_suggest_add_newest(sc_suggest *s, sc_store *st, size_t n_new, sc_err *err)
+{
+    if (!n_new) return SC_OK;
     pthread_mutex_lock(&s->lock);
-    table *old = s->cur;
-    s->refreshes++;
-    s->cur = t;
-    int last = old && --old->refs == 0;
+    table *cur = s->cur;
+    table *base = cur ? (cur->older ? cur->older : cur) : NULL;
+    table *prev = cur && cur->older ? cur : NULL;       /* the delta so far */
+    /* a delta past an eighth of the base would slow every query: rebuild */
+    int full = !base || (prev ? prev->n : 0) + n_new > base->n / 8 + 256;
+    if (!full) { base->refs++; if (prev) prev->refs++; }
     pthread_mutex_unlock(&s->lock);
-    if (last) table_free(old);
+    if (full) return sc_suggest_refresh(s, st, err);
+
+    build b = {SC_BUF_INIT, SC_BUF_INIT, NULL, NULL, 0, 0, 0};
+    sc_buf_addc(&b.text, '\n');
+    int rc = sc_store_list(st, 0, (long)n_new, 0, on_doc, &b, err);
+    if (rc) b.oom = 1;
+    for (size_t i = 0; prev && i < prev->n && !b.oom; i++) {  /* older deltas after the new */
+        size_t tl;
+        const char *title = title_of(prev, i, &tl);
+        push(&b, title, tl, prev->ids + prev->id_off[i]);
+    }
+    table_release(s, prev);
+    table *t;
+    int frc = finish(&b, &t, rc ? NULL : err);
+    if (rc || frc) { table_release(s, t); table_release(s, base); return rc ? rc : frc; }
+    t->older = base;                                      /* the reference taken above */
+    install(s, t);
     return SC_OK;
 }
 
@@ -495,12 +567,15 @@ int sc_suggest_query(sc_suggest *s, const char *q, size_t limit, sc_suggestion *
     if (t) t->refs++;
     pthread_mutex_unlock(&s->lock);
     int rc = SC_OK;
-    if (t && t->n) {
-        rc = by_prefix(t, fq, ql, limit, v, n);
-        size_t at = 0;
-        uint32_t c = next_cp(fq, ql, &at);
-        if (!rc && *n < limit) rc = at == ql ? by_char(t, c, limit, v, n) : by_pairs(t, fq, ql, limit, v, n);
-    }
+    /* the delta (newest titles) first, then its base: newest first overall */
+    const table *chain[2] = {t, t ? t->older : NULL};
+    size_t at = 0;
+    uint32_t c = next_cp(fq, ql, &at);
+    for (int k = 0; k < 2 && !rc && *n < limit; k++)
+        if (chain[k] && chain[k]->n) rc = by_prefix(chain[k], fq, ql, limit, v, n);
+    for (int k = 0; k < 2 && !rc && *n < limit; k++)
+        if (chain[k] && chain[k]->n)
+            rc = at == ql ? by_char(chain[k], c, limit, v, n) : by_pairs(chain[k], fq, ql, limit, v, n);
     table_release(s, t);
     free(fq);
     if (rc) { sc_suggestions_free(v, *n); *n = 0; return sc_err_set(err, SC_ENOMEM, "out of memory"); }

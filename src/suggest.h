@@ -27,6 +27,15 @@ void sc_suggest_free(sc_suggest *s);
 /* Reloads every title from the store. */
 int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err);
 
+/* After a batch that only added documents: takes the n_new newest titles
+** from the store into a small delta table searched before the base (the
+** previous delta's titles move into the new one), so that a batch costs
+** milliseconds instead of a reload of every title.  Falls back to a full
+** refresh when the delta would pass an eighth of the base.  Deletes and
+** replacements need sc_suggest_refresh.  One writer at a time: the caller
+** serialises refreshes. */
+int sc_suggest_add_newest(sc_suggest *s, sc_store *st, size_t n_new, sc_err *err);
+
 typedef struct sc_suggestion { char *id, *title; } sc_suggestion;
 
 /* Up to limit distinct titles matching q (ASCII case-insensitive), prefix

@@ -178,13 +178,13 @@ static void fold(const char *in, char *out)
 
 /* The specification: prefix matches newest first, then substring matches
 ** newest first, titles equal but for case once. */
-static size_t model(char titles[][64], const char *q, size_t limit, const char **out)
+static size_t model(char titles[][64], int n_docs, const char *q, size_t limit, const char **out)
 {
     char fq[64], ft[64];
     fold(q, fq);
     size_t n = 0;
     for (int pass = 0; pass < 2; pass++)
-        for (int k = N_DOCS - 1; k >= 0 && n < limit; k--) {
+        for (int k = n_docs - 1; k >= 0 && n < limit; k--) {
             fold(titles[k], ft);
             const char *at = strstr(ft, fq);
             if (!at || (pass == 0 && at != ft)) continue;
@@ -203,56 +203,68 @@ static void test_against_model(void **state)
     sc_store *st;
     sc_err e = {0};
     assert_int_equal(sc_store_open(dir, &st, &e), SC_OK);
-    assert_int_equal(sc_store_begin(st, &e), SC_OK);
-    for (int k = 0; k < N_DOCS; k++) {
-        unsigned r = rnd(&seed) % 10;
-        if (k > 0 && r == 0) {               /* re-posted under the same title */
-            snprintf(titles[k], sizeof titles[k], "%s", titles[rnd(&seed) % k]);
-        } else if (k > 0 && r == 1) {        /* the same title in another case */
-            snprintf(titles[k], sizeof titles[k], "%s", titles[rnd(&seed) % k]);
-            for (char *p = titles[k]; *p; p++)
-                if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32); else if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
-        } else {
-            random_title(&seed, titles[k], sizeof titles[k]);
-        }
-        char id[16], body[32];
-        snprintf(id, sizeof id, "d%05d", k);
-        snprintf(body, sizeof body, "正文%d。", k);    /* distinct texts: no duplicates */
-        put(st, id, titles[k], body, 1000);
-    }
-    assert_int_equal(sc_store_commit(st, &e), SC_OK);
     sc_suggest *sg;
     assert_int_equal(sc_suggest_new(&sg, &e), SC_OK);
-    assert_int_equal(sc_suggest_refresh(sg, st, &e), SC_OK);
-    for (int round = 0; round < 8000; round++) {
-        char q[64];
-        const char *src = titles[rnd(&seed) % N_DOCS];
-        size_t from = 0, to = 0, cps = sc_utf8_count(src, strlen(src));
-        if (round % 4 == 3) {
-            random_title(&seed, q, sizeof q);                 /* often found nowhere */
-        } else {
-            size_t a = rnd(&seed) % cps, len = 1 + rnd(&seed) % 6;
-            from = sc_utf8_offset(src, strlen(src), a);
-            to = sc_utf8_offset(src, strlen(src), a + len);
-            snprintf(q, sizeof q, "%.*s", (int)(to - from), src + from);
+    /* 2,000 documents and a full refresh, then batches added as deltas
+       (the last one big enough to fall back to a full refresh), with the
+       queries checked after several of them */
+    static const int stages[] = {2000, 2001, 2050, 2100, 2300, 2400, 3000};
+    int done = 0;
+    for (size_t stage = 0; stage < sizeof stages / sizeof *stages; stage++) {
+        assert_int_equal(sc_store_begin(st, &e), SC_OK);
+        for (int k = done; k < stages[stage]; k++) {
+            unsigned r = rnd(&seed) % 10;
+            if (k > 0 && r == 0) {               /* re-posted under the same title */
+                snprintf(titles[k], sizeof titles[k], "%s", titles[rnd(&seed) % k]);
+            } else if (k > 0 && r == 1) {        /* the same title in another case */
+                snprintf(titles[k], sizeof titles[k], "%s", titles[rnd(&seed) % k]);
+                for (char *p = titles[k]; *p; p++)
+                    if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32); else if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
+            } else {
+                random_title(&seed, titles[k], sizeof titles[k]);
+            }
+            char id[16], body[32];
+            snprintf(id, sizeof id, "d%05d", k);
+            snprintf(body, sizeof body, "正文%d。", k);    /* distinct texts: no duplicates */
+            put(st, id, titles[k], body, 1000);
         }
-        size_t limit = 1 + rnd(&seed) % 20;
-        const char *want[20];
-        size_t nw = model(titles, q, limit, want);
-        sc_suggestion *v;
-        size_t n;
-        assert_int_equal(sc_suggest_query(sg, q, limit, &v, &n, &e), SC_OK);
-        if (n != nw) fprintf(stderr, "query '%s' limit %zu: %zu suggestions, the model %zu\n", q, limit, n, nw);
-        assert_int_equal(n, nw);
-        for (size_t j = 0; j < n; j++) {
-            if (strcmp(v[j].title, want[j]))
-                fprintf(stderr, "query '%s' #%zu: '%s', the model '%s'\n", q, j, v[j].title, want[j]);
-            assert_string_equal(v[j].title, want[j]);
-            /* the id is the newest document with that title */
-            int k = atoi(v[j].id + 1);
-            assert_ptr_equal(titles[k], want[j]);
+        assert_int_equal(sc_store_commit(st, &e), SC_OK);
+        uint64_t gen = sc_suggest_generation(sg);
+        if (stage == 0) assert_int_equal(sc_suggest_refresh(sg, st, &e), SC_OK);
+        else assert_int_equal(sc_suggest_add_newest(sg, st, (size_t)(stages[stage] - done), &e), SC_OK);
+        assert_int_equal(sc_suggest_generation(sg), gen + 1);
+        done = stages[stage];
+        if (stage == 1 || stage == 3) continue;     /* deltas pile up unchecked */
+        for (int round = 0; round < 1500; round++) {
+            char q[64];
+            const char *src = titles[rnd(&seed) % done];
+            size_t from = 0, to = 0, cps = sc_utf8_count(src, strlen(src));
+            if (round % 4 == 3) {
+                random_title(&seed, q, sizeof q);                 /* often found nowhere */
+            } else {
+                size_t a = rnd(&seed) % cps, len = 1 + rnd(&seed) % 6;
+                from = sc_utf8_offset(src, strlen(src), a);
+                to = sc_utf8_offset(src, strlen(src), a + len);
+                snprintf(q, sizeof q, "%.*s", (int)(to - from), src + from);
+            }
+            size_t limit = 1 + rnd(&seed) % 20;
+            const char *want[20];
+            size_t nw = model(titles, done, q, limit, want);
+            sc_suggestion *v;
+            size_t n;
+            assert_int_equal(sc_suggest_query(sg, q, limit, &v, &n, &e), SC_OK);
+            if (n != nw) fprintf(stderr, "query '%s' limit %zu: %zu suggestions, the model %zu\n", q, limit, n, nw);
+            assert_int_equal(n, nw);
+            for (size_t j = 0; j < n; j++) {
+                if (strcmp(v[j].title, want[j]))
+                    fprintf(stderr, "query '%s' #%zu: '%s', the model '%s'\n", q, j, v[j].title, want[j]);
+                assert_string_equal(v[j].title, want[j]);
+                /* the id is the newest document with that title */
+                int k = atoi(v[j].id + 1);
+                assert_ptr_equal(titles[k], want[j]);
+            }
+            sc_suggestions_free(v, n);
         }
-        sc_suggestions_free(v, n);
     }
     sc_suggest_free(sg);
     sc_store_close(st);
