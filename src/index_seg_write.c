@@ -1,0 +1,455 @@
+/*
+** index_seg_write.c — the segment writer (sc_segw_*, index_seg.h): writes
+** one segment file in the format described at the top of index_seg.c, from
+** the document columns and then every term's postings in key order, and
+** fsyncs it.  Used by the index buffer's flush and by merges.  Holds the
+** encoders (Golomb-Rice value arrays, bit streams); index_postings.c holds
+** the matching decoders.
+*/
+#include "index_seg_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "buf.h"
+
+#define DICT_BLOCK 64
+
+static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static uint8_t *put_varint64(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) { *p++ = (uint8_t)(v | 0x80); v >>= 7; }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* ---- value arrays: encoding --------------------------------------------- */
+
+static uint64_t rice_cost(const uint32_t *v, uint32_t m, uint32_t k)
+{
+    uint64_t c = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t q = v[i] >> k;
+        c += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
+    }
+    return c;
+}
+
+typedef struct bitw { uint8_t *o; uint64_t acc; uint32_t fill; } bitw;
+
+static void bw_put(bitw *w, uint64_t v, uint32_t nbits)   /* nbits <= 32 */
+{
+    w->acc |= v << w->fill;
+    w->fill += nbits;
+    while (w->fill >= 8) { *w->o++ = (uint8_t)w->acc; w->acc >>= 8; w->fill -= 8; }
+}
+
+static void rice_write(bitw *w, uint32_t k, uint32_t v)
+{
+    uint32_t q = v >> k;
+    if (q < SC_SEG_RICE_ESC) {
+        bw_put(w, 1ull << q, q + 1);             /* q zeros, then a one */
+        if (k) bw_put(w, v & ((1ull << k) - 1), k);
+    } else {
+        bw_put(w, 1ull << SC_SEG_RICE_ESC, SC_SEG_RICE_ESC + 1);
+        bw_put(w, v, 32);
+    }
+}
+
+/* The Rice parameter that codes v[0..n) in the fewest bits; *cost gets them. */
+static uint32_t rice_pick(const uint32_t *v, uint32_t n, uint64_t *cost)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) sum += v[i];
+    uint32_t mean = n ? (uint32_t)(sum / n) : 0, k0 = mean ? 31 - (uint32_t)__builtin_clz(mean) : 0;
+    uint32_t best = k0;
+    uint64_t best_cost = rice_cost(v, n, k0);
+    for (uint32_t k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
+        uint64_t c = rice_cost(v, n, k);
+        if (c < best_cost) { best_cost = c; best = k; }
+    }
+    *cost = best_cost;
+    return best;
+}
+
+static void put_bits(sc_buf *b, const uint32_t *v, uint32_t n)
+{
+    uint32_t nch = (n + SC_SEG_RICE_CHUNK - 1) / SC_SEG_RICE_CHUNK;
+    uint8_t ks[64];
+    uint8_t *kbuf = nch <= sizeof ks ? ks : malloc(nch);
+    if (!kbuf) { b->oom = true; return; }
+    uint64_t bits = 0;
+    for (uint32_t c = 0; c < nch; c++) {
+        uint32_t m = n - c * SC_SEG_RICE_CHUNK < SC_SEG_RICE_CHUNK ? n - c * SC_SEG_RICE_CHUNK : SC_SEG_RICE_CHUNK;
+        const uint32_t *cv = v + c * SC_SEG_RICE_CHUNK;
+        uint64_t best_cost;
+        uint32_t best = rice_pick(cv, m, &best_cost);
+        kbuf[c] = (uint8_t)best;
+        bits += best_cost;
+    }
+    size_t nb = nch + (size_t)((bits + 7) / 8);
+    if (!sc_buf_reserve(b, nb + 16)) { if (kbuf != ks) free(kbuf); return; }
+    uint8_t *o = (uint8_t *)b->data + b->len;
+    memcpy(o, kbuf, nch);
+    bitw w = {o + nch, 0, 0};
+    for (uint32_t c = 0; c < nch; c++) {
+        uint32_t k = kbuf[c], m = n - c * SC_SEG_RICE_CHUNK < SC_SEG_RICE_CHUNK ? n - c * SC_SEG_RICE_CHUNK : SC_SEG_RICE_CHUNK;
+        const uint32_t *cv = v + c * SC_SEG_RICE_CHUNK;
+        for (uint32_t i = 0; i < m; i++) rice_write(&w, k, cv[i]);
+    }
+    if (w.fill) *w.o++ = (uint8_t)w.acc;
+    b->len += nb;
+    if (kbuf != ks) free(kbuf);
+}
+
+/* Appends n values (n <= 128 when delta) to b; returns bytes written. */
+static size_t put_vals(sc_buf *b, const uint32_t *v, uint32_t n, int delta, uint32_t prev)
+{
+    size_t before = b->len;
+    if (delta) {
+        uint32_t g[SC_BLOCK];
+        for (uint32_t i = 0; i < n; i++) { g[i] = v[i] - prev; prev = v[i]; }
+        put_bits(b, g, n);
+    } else {
+        put_bits(b, v, n);
+    }
+    return b->len - before;
+}
+/* ---- writer ------------------------------------------------------------ */
+
+struct sc_segw {
+    char *path;
+    FILE *f;
+    uint64_t off;           /* bytes written */
+    uLong crc;              /* of bytes from SC_SEG_HDR on */
+    uint8_t hdr[SC_SEG_HDR];
+    uint32_t n_docs;
+    uint64_t n_terms, total_len, post_off, post_len;
+    uint64_t last_key;
+    sc_buf dict, index, tmp, skip;
+    uint64_t in_block;
+    uint32_t *lens;         /* doc lengths: position widths */
+    int failed;
+};
+
+static int w_write(sc_segw *w, const void *p, size_t n)
+{
+    if (!n) return 0;
+    if (fwrite(p, 1, n, w->f) != n) { w->failed = 1; return -1; }
+    w->crc = crc32(w->crc, p, (uInt)n);
+    w->off += n;
+    return 0;
+}
+
+static int w_pad(sc_segw *w, size_t extra)
+{
+    static const uint8_t zero[128];
+    size_t n = extra + (size_t)((8 - (w->off + extra) % 8) % 8);
+    return w_write(w, zero, n);
+}
+
+int sc_segw_open(const char *path, sc_segw **out, sc_err *err)
+{
+    sc_segw *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) { free(w); return sc_err_set(err, SC_ENOMEM, "out of memory"); }
+    w->f = fopen(path, "wbe");
+    if (!w->f) {
+        int e = errno;
+        free(w->path);
+        free(w);
+        return sc_err_set(err, SC_EIO, "%s: cannot create: %s", path, strerror(e));
+    }
+    setvbuf(w->f, NULL, _IOFBF, 1 << 20);
+    w->crc = crc32(0, NULL, 0);
+    if (fwrite(w->hdr, 1, SC_SEG_HDR, w->f) != SC_SEG_HDR) w->failed = 1;   /* placeholder */
+    w->off = SC_SEG_HDR;
+    *out = w;
+    return SC_OK;
+}
+
+typedef struct strtab { char **keys; uint32_t *offs; size_t cap, n; } strtab;
+
+static uint32_t str_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
+    return h;
+}
+
+/* Offset of s in blob, adding it once. */
+static uint32_t strtab_get(strtab *t, sc_buf *blob, const char *s)
+{
+    if (t->n * 2 >= t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        char **k = calloc(cap, sizeof *k);
+        uint32_t *o = calloc(cap, sizeof *o);
+        if (!k || !o) { free(k); free(o); blob->oom = true; return 0; }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->keys[i]) continue;
+            size_t j = str_hash(t->keys[i]) & (cap - 1);
+            while (k[j]) j = (j + 1) & (cap - 1);
+            k[j] = t->keys[i];
+            o[j] = t->offs[i];
+        }
+        free(t->keys);
+        free(t->offs);
+        t->keys = k;
+        t->offs = o;
+        t->cap = cap;
+    }
+    size_t j = str_hash(s) & (t->cap - 1);
+    while (t->keys[j]) {
+        if (!strcmp(t->keys[j], s)) return t->offs[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    uint32_t off = (uint32_t)blob->len;
+    sc_buf_add(blob, s, strlen(s) + 1);
+    t->keys[j] = (char *)s;
+    t->offs[j] = off;
+    t->n++;
+    return off;
+}
+
+int sc_segw_docs(sc_segw *w, const sc_docmeta *d, uint32_t n, sc_err *err)
+{
+    sc_buf cols = SC_BUF_INIT, blob = SC_BUF_INIT;
+    strtab st = {0};
+    sc_buf_reserve(&cols, (size_t)n * 40 + 8);
+    sc_buf_addc(&blob, '\0');     /* offset 0 = "" */
+    for (int pass = 0; pass < 8; pass++) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t v32;
+            switch (pass) {
+            case 0: sc_buf_add(&cols, &d[i].num, 8); continue;
+            case 1: v32 = d[i].len; w->total_len += d[i].len; break;
+            case 2: v32 = d[i].title_len; break;
+            case 3: v32 = (uint32_t)d[i].year; break;
+            case 4: v32 = (uint32_t)d[i].date; break;
+            case 5: v32 = strtab_get(&st, &blob, d[i].type ? d[i].type : ""); break;
+            case 6: v32 = strtab_get(&st, &blob, d[i].source ? d[i].source : ""); break;
+            default: {
+                const char *id = d[i].id ? d[i].id : "";
+                v32 = (uint32_t)blob.len;
+                sc_buf_add(&blob, id, strlen(id) + 1);
+            }
+            }
+            sc_buf_add(&cols, &v32, 4);
+        }
+    }
+    free(st.keys);
+    free(st.offs);
+    int rc = SC_OK;
+    if (cols.oom || blob.oom || blob.len > UINT32_MAX) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    else {
+        w->n_docs = n;
+        free(w->lens);
+        if (!(w->lens = malloc(((size_t)n + 1) * sizeof *w->lens))) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        for (uint32_t i = 0; w->lens && i < n; i++) w->lens[i] = d[i].len;
+        w_write(w, cols.data, cols.len);
+        w_pad(w, 0);
+        wr64(w->hdr + 24, w->off);
+        wr64(w->hdr + 32, blob.len);
+        w_write(w, blob.data, blob.len);
+        w_pad(w, 0);
+        w->post_off = w->off;
+        if (w->failed) rc = sc_err_set(err, SC_EIO, "%s: write failed", w->path);
+    }
+    sc_buf_free(&cols);
+    sc_buf_free(&blob);
+    return rc;
+}
+
+static int write_term(sc_segw *w, uint64_t key, uint32_t n, sc_buf *skip, sc_buf *out, sc_err *err);
+
+int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t *tfs,
+                 uint32_t n, const uint32_t *pos, sc_err *err)
+{
+    if (!n) return SC_OK;
+    int positional = SC_KEY_POSITIONAL(key);
+    uint32_t nb = (n + SC_BLOCK - 1) / SC_BLOCK;
+    sc_buf *out = &w->tmp, *skip = &w->skip;
+    sc_buf_reset(out);
+    sc_buf_reset(skip);
+    if (n <= SC_SEG_SMALL_DF) {
+        size_t np = 0;
+        for (uint32_t i = 0; i < n; i++) np += tfs[i];
+        if (!sc_buf_reserve(out, (n * 2 + np) * 8 + 16)) return sc_err_set(err, SC_ENOMEM, "out of memory");
+        bitw bw = {(uint8_t *)out->data, 0, 0};
+        uint32_t wd = sc_seg_pos_width(w->n_docs);
+        size_t pi = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (docs[i] >= w->n_docs) return sc_err_set(err, SC_EINTERNAL, "document beyond the segment");
+            bw_put(&bw, docs[i], wd);
+            rice_write(&bw, 0, tfs[i] - 1);
+            uint32_t wp = sc_seg_pos_width(w->lens[docs[i]]);
+            for (uint32_t j = 0; positional && j < tfs[i]; j++, pi++) {
+                if (wp < 32 && pos[pi] >> wp) return sc_err_set(err, SC_EINTERNAL, "position beyond document length");
+                bw_put(&bw, pos[pi], wp);
+            }
+        }
+        if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
+        out->len = (size_t)(bw.o - (uint8_t *)out->data);
+        return write_term(w, key, n, skip, out, err);
+    }
+    uint32_t tf1[SC_BLOCK], gaps_pos_cap = 0;
+    uint32_t *gaps = NULL;
+    size_t pi = 0;
+    sc_buf part = SC_BUF_INIT;
+    for (uint32_t b = 0; b < nb; b++) {
+        uint32_t s = b * SC_BLOCK, m = n - s < SC_BLOCK ? n - s : SC_BLOCK;
+        uint32_t prev = b ? docs[s - 1] : 0;
+        sc_buf_reset(&part);
+        size_t db = put_vals(&part, docs + s, m, 1, prev);
+        uint32_t total = 0;
+        for (uint32_t i = 0; i < m; i++) { tf1[i] = tfs[s + i] - 1; total += tfs[s + i]; }
+        size_t tb = put_vals(&part, tf1, m, 0, 0);
+        size_t pb = 0;
+        if (positional) {
+            if (total > gaps_pos_cap) {
+                free(gaps);
+                gaps_pos_cap = total;
+                gaps = malloc((size_t)total * sizeof *gaps);
+                if (!gaps) { sc_buf_free(&part); return sc_err_set(err, SC_ENOMEM, "out of memory"); }
+            }
+            /* first position of each doc in sc_seg_pos_width(len) bits; the
+               others as Rice-coded gaps - 1, one parameter per block */
+            uint32_t g = 0;
+            uint64_t fixed = 0, cost;
+            for (uint32_t i = 0; i < m; i++) {
+                uint32_t t = tfs[s + i], d = docs[s + i];
+                uint32_t wd = d < w->n_docs ? sc_seg_pos_width(w->lens[d]) : 32;
+                if (wd < 32 && pos[pi] >> wd) wd = 32;      /* never for consistent input */
+                if (wd == 32) { sc_buf_free(&part); free(gaps); return sc_err_set(err, SC_EINTERNAL, "position beyond document length"); }
+                fixed += wd;
+                for (uint32_t j = 1; j < t; j++) gaps[g++] = pos[pi + j] - pos[pi + j - 1] - 1;
+                pi += t;
+            }
+            uint32_t k = rice_pick(gaps, g, &cost);
+            size_t nbytes = 1 + (size_t)((fixed + cost + 7) / 8);
+            if (sc_buf_reserve(&part, nbytes + 16)) {
+                uint8_t *o = (uint8_t *)part.data + part.len;
+                *o = (uint8_t)k;
+                bitw bw = {o + 1, 0, 0};
+                size_t p0 = pi - (total);
+                uint32_t gi = 0;
+                for (uint32_t i = 0; i < m; i++) {
+                    uint32_t t = tfs[s + i];
+                    bw_put(&bw, pos[p0], sc_seg_pos_width(w->lens[docs[s + i]]));
+                    for (uint32_t j = 1; j < t; j++) rice_write(&bw, k, gaps[gi++]);
+                    p0 += t;
+                }
+                if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
+                part.len += nbytes;
+            }
+            pb = nbytes;
+        }
+        (void)db; (void)tb; (void)pb;
+        sc_buf_add(out, part.data, part.len);
+        if (nb > 1) {
+            uint32_t e[2] = {docs[s + m - 1], (uint32_t)out->len};
+            sc_buf_add(skip, e, 8);
+        }
+    }
+    free(gaps);
+    sc_buf_free(&part);
+    return write_term(w, key, n, skip, out, err);
+}
+
+/* Appends a term's dictionary entry and postings (skip table, blocks). */
+static int write_term(sc_segw *w, uint64_t key, uint32_t n, sc_buf *skip, sc_buf *out, sc_err *err)
+{
+    if (out->oom || skip->oom || out->len > UINT32_MAX) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    uint64_t len = skip->len + out->len;
+    /* dictionary entry */
+    uint8_t e[32], *ep = e;
+    if (w->in_block == DICT_BLOCK || w->n_terms == 0) {
+        uint8_t ix[24];
+        wr64(ix, key);
+        wr64(ix + 8, w->dict.len);
+        wr64(ix + 16, w->post_len);
+        sc_buf_add(&w->index, ix, 24);
+        w->in_block = 0;
+        w->last_key = key;
+    }
+    ep = put_varint64(ep, key - w->last_key);
+    ep = sc_put_varint(ep, n);
+    ep = put_varint64(ep, len);
+    sc_buf_add(&w->dict, e, (size_t)(ep - e));
+    w->last_key = key;
+    w->in_block++;
+    w->n_terms++;
+    w->post_len += len;
+    w_write(w, skip->data, skip->len);
+    w_write(w, out->data, out->len);
+    if (w->dict.oom || w->index.oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (w->failed) return sc_err_set(err, SC_EIO, "%s: write failed: %s", w->path, strerror(errno));
+    return SC_OK;
+}
+
+int sc_segw_finish(sc_segw *w, sc_err *err)
+{
+    w_pad(w, SC_SEG_POST_PAD);
+    uint64_t dict_off = w->off;
+    w_write(w, w->dict.data, w->dict.len);
+    w_pad(w, 0);
+    uint64_t index_off = w->off;
+    w_write(w, w->index.data, w->index.len);
+    uint8_t tr[16];
+    uint64_t size = w->off + 16;
+    wr32(tr, (uint32_t)w->crc);
+    memcpy(tr + 4, "SEGE", 4);
+    wr64(tr + 8, size);
+    if (fwrite(tr, 1, 16, w->f) != 16) w->failed = 1;
+    uint8_t *h = w->hdr;
+    memcpy(h, SC_SEG_MAGIC, 8);
+    wr32(h + 8, SC_SEG_VERSION);
+    wr32(h + 12, w->n_docs);
+    wr64(h + 16, w->n_terms);
+    wr64(h + 40, w->post_off);
+    wr64(h + 48, w->post_len);
+    wr64(h + 56, dict_off);
+    wr64(h + 64, w->dict.len);
+    wr64(h + 72, index_off);
+    wr64(h + 80, w->index.len / 24);
+    wr64(h + 88, w->total_len);
+    wr32(h + 124, (uint32_t)crc32(0, h, 124));
+    if (fseek(w->f, 0, SEEK_SET) != 0 || fwrite(h, 1, SC_SEG_HDR, w->f) != SC_SEG_HDR) w->failed = 1;
+    if (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0) w->failed = 1;
+    int failed = w->failed;
+    int e = errno;
+    if (!failed) {
+        fclose(w->f);
+        w->f = NULL;
+        sc_buf_free(&w->dict);
+        sc_buf_free(&w->index);
+        sc_buf_free(&w->tmp);
+        sc_buf_free(&w->skip);
+        free(w->lens);
+        free(w->path);
+        free(w);
+        return SC_OK;
+    }
+    int rc = sc_err_set(err, SC_EIO, "%s: write failed: %s", w->path, strerror(e));
+    sc_segw_abort(w);
+    return rc;
+}
+
+void sc_segw_abort(sc_segw *w)
+{
+    if (!w) return;
+    if (w->f) fclose(w->f);
+    unlink(w->path);
+    sc_buf_free(&w->dict);
+    sc_buf_free(&w->index);
+    sc_buf_free(&w->tmp);
+    sc_buf_free(&w->skip);
+    free(w->lens);
+    free(w->path);
+    free(w);
+}
