@@ -553,6 +553,15 @@ static int resolve(const sc_server_config *cfg, struct sockaddr_storage *ss, int
     return SC_OK;
 }
 
+/* libmicrohttpd aborts on a broken internal invariant; say where first, so
+** that the log holds more than a bare SIGABRT. */
+static void on_mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    (void)cls;
+    fprintf(stderr, "sucai: libmicrohttpd panic at %s:%u: %s\n", file ? file : "?", line, reason ? reason : "?");
+    abort();
+}
+
 int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(int port), sc_err *err)
 {
     server *sv = calloc(1, sizeof *sv);
@@ -595,6 +604,7 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     signal(SIGPIPE, SIG_IGN);
 
     json_object_seed(0);   /* jansson's hash seed, once, before any thread builds JSON */
+    MHD_set_panic_func(on_mhd_panic, NULL);
     /* glibc gives each thread its own arena and keeps what it frees there:
        with a pool of many threads the heap would grow to many times what is
        in use; two arenas a core are enough for malloc not to be a lock */
@@ -627,13 +637,17 @@ int sc_server_run(sc_library *lib, const sc_server_config *cfg, void (*ready)(in
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "sucai: %s received, finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* no new connections; the old listen socket stays open until the
+       daemon is stopped: the pool threads may still be taking it out of
+       their epoll sets, and an fd closed under them makes libmicrohttpd
+       abort (its documented contract for MHD_quiesce_daemon) */
     MHD_socket ls = MHD_quiesce_daemon(d);
-    if (ls != MHD_INVALID_SOCKET) close(ls);
     /* an ingest in a worker finishes (commits or rolls back) whatever it takes */
     if (atomic_load(&sv->workers) > 0) fprintf(stderr, "sucai: waiting for an ingest or account change to finish\n");
     while (atomic_load(&sv->workers) > 0) usleep(10000);
     for (int i = 0; i < 1000 && atomic_load(&sv->inflight) > 0; i++) usleep(10000);
     MHD_stop_daemon(d);
+    if (ls != MHD_INVALID_SOCKET) close(ls);
     /* a zip writer whose reader is gone fails its next write and ends */
     while (atomic_load(&sv->app.streams) > 0) usleep(10000);
     /* SIGINT and SIGTERM stay blocked: a second one (a supervisor repeating

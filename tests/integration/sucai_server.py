@@ -80,6 +80,9 @@ class Server:
         text = self.log.read()
         if "runtime error" in text or "Sanitizer" in text:
             self.failures.append("sanitizer report in the server log:\n" + text[-4000:])
+        elif rc != 0:
+            # the caller checks the code; the log says why (a panic, an abort)
+            print("server exited with %d; the end of its log:\n%s" % (rc, text[-2000:]))
         self.proc = None
         return rc
 
