@@ -47,13 +47,8 @@ static char *read_password(void)
 static int on_user(void *ctx, const sc_user *u)
 {
     int json = *(int *)ctx;
-    char exp[16] = "never";
-    if (u->expires) {
-        time_t t = (time_t)u->expires - 1;  /* stored as the end of that day */
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(exp, sizeof exp, "%Y-%m-%d", &tm);
-    }
+    char exp[16];
+    if (!sc_user_expiry_date(u, exp)[0]) snprintf(exp, sizeof exp, "never");
     if (json) {
         json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "name", u->name, "tier", sc_tier_name(u->tier),
                               "effective_tier", sc_tier_name(sc_user_effective_tier(u, time(NULL))),

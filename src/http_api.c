@@ -167,15 +167,11 @@ void sc_api_session_cookie(sc_app *app, sc_response *resp, const char *token, in
 /* An answer from the cache, when it holds one for key at generation gen. */
 static int cached_reply(sc_rcache *cache, int64_t gen, const sc_buf *key, sc_response *resp)
 {
-    char *body = NULL;
-    size_t len = 0;
-    if (!sc_rcache_get(cache, gen, key->data, key->len, &body, &len)) return 0;
+    sc_buf_reset(&resp->body);
+    if (!sc_rcache_get(cache, gen, key->data, key->len, &resp->body)) return 0;
     resp->status = 200;
     resp->content_type = "application/json; charset=utf-8";
     resp->allow_gzip = 1;
-    sc_buf_reset(&resp->body);
-    sc_buf_add(&resp->body, body, len);
-    free(body);
     return 1;
 }
 

@@ -33,13 +33,8 @@ static int is_json_type(const sc_request *req)
 
 static json_t *user_json(const sc_user *u, int64_t now)
 {
-    char exp[16] = "";
-    if (u->expires) {
-        time_t t = (time_t)u->expires - 1;   /* stored as the end of that day */
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(exp, sizeof exp, "%Y-%m-%d", &tm);
-    }
+    char exp[16];
+    sc_user_expiry_date(u, exp);
     int eff = sc_user_effective_tier(u, now);
     return json_pack("{s:s,s:s,s:s,s:o,s:b,s:b}", "name", u->name, "tier", sc_tier_name(u->tier),
                      "effective_tier", sc_tier_name(eff), "expires", exp[0] ? json_string(exp) : json_null(),

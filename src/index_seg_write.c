@@ -154,6 +154,18 @@ static int w_pad(sc_segw *w, size_t extra)
     return w_write(w, zero, n);
 }
 
+/* Frees the writer's memory (the file is closed or removed by the caller). */
+static void segw_free(sc_segw *w)
+{
+    sc_buf_free(&w->dict);
+    sc_buf_free(&w->index);
+    sc_buf_free(&w->tmp);
+    sc_buf_free(&w->skip);
+    free(w->lens);
+    free(w->path);
+    free(w);
+}
+
 int sc_segw_open(const char *path, sc_segw **out, sc_err *err)
 {
     sc_segw *w = calloc(1, sizeof *w);
@@ -426,13 +438,7 @@ int sc_segw_finish(sc_segw *w, sc_err *err)
     if (!failed) {
         fclose(w->f);
         w->f = NULL;
-        sc_buf_free(&w->dict);
-        sc_buf_free(&w->index);
-        sc_buf_free(&w->tmp);
-        sc_buf_free(&w->skip);
-        free(w->lens);
-        free(w->path);
-        free(w);
+        segw_free(w);
         return SC_OK;
     }
     int rc = sc_err_set(err, SC_EIO, "%s: write failed: %s", w->path, strerror(e));
@@ -445,11 +451,5 @@ void sc_segw_abort(sc_segw *w)
     if (!w) return;
     if (w->f) fclose(w->f);
     unlink(w->path);
-    sc_buf_free(&w->dict);
-    sc_buf_free(&w->index);
-    sc_buf_free(&w->tmp);
-    sc_buf_free(&w->skip);
-    free(w->lens);
-    free(w->path);
-    free(w);
+    segw_free(w);
 }

@@ -111,25 +111,22 @@ static int at_gen(sc_rcache *c, int64_t gen)
     return 1;
 }
 
-int sc_rcache_get(sc_rcache *c, int64_t gen, const char *key, size_t klen, char **body, size_t *len)
+int sc_rcache_get(sc_rcache *c, int64_t gen, const char *key, size_t klen, sc_buf *out)
 {
-    *body = NULL;
-    *len = 0;
     uint64_t h = fnv1a(key, klen);
     pthread_mutex_lock(&c->mu);
     entry *e = at_gen(c, gen) ? *slot(c, h, key, klen) : NULL;
-    if (e) {
-        *body = malloc(e->blen + 1);
-        if (*body) {
-            memcpy(*body, e->data + e->klen, e->blen + 1);
-            *len = e->blen;
-            lru_unlink(c, e);
-            lru_push(c, e);
-        }
+    int hit = e && sc_buf_reserve(out, e->blen + 1);
+    if (hit) {
+        sc_buf_add(out, e->data + e->klen, e->blen);
+        lru_unlink(c, e);
+        lru_push(c, e);
+        c->hits++;
+    } else {
+        c->misses++;
     }
-    if (*body) c->hits++; else c->misses++;
     pthread_mutex_unlock(&c->mu);
-    return *body != NULL;
+    return hit;
 }
 
 static void grow(sc_rcache *c)

@@ -12,7 +12,7 @@
 ** outlives the commit it came from; a call that brings an older one (a
 ** request that began before the commit) neither reads nor writes.  Bounded
 ** by bytes, least recently used first out.  Thread-safe: one mutex, held
-** only to look up and link; bodies are copied in and out.
+** only to look up, link and copy a body.
 */
 #ifndef SC_RESULT_CACHE_H
 #define SC_RESULT_CACHE_H
@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "error.h"
 
 typedef struct sc_rcache sc_rcache;
@@ -28,10 +29,10 @@ typedef struct sc_rcache sc_rcache;
 int sc_rcache_new(size_t max_bytes, sc_rcache **out, sc_err *err);
 void sc_rcache_free(sc_rcache *c);
 
-/* 1 and *body (malloc'd, the caller's, NUL-terminated) with *len when key
-** holds an answer of generation gen; 0 otherwise (also when out of memory). */
-int sc_rcache_get(sc_rcache *c, int64_t gen, const char *key, size_t klen,
-                  char **body, size_t *len);
+/* 1 when key holds an answer of generation gen: the body is appended to
+** out (the caller's buffer, straight into the response); 0 otherwise, also
+** when out of memory (out is then unchanged). */
+int sc_rcache_get(sc_rcache *c, int64_t gen, const char *key, size_t klen, sc_buf *out);
 
 /* Keeps a copy of body under key for generation gen.  Silently keeps
 ** nothing when the body is larger than an eighth of the cache, when gen is

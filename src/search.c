@@ -41,8 +41,7 @@ typedef struct pmatch {
     sc_postit *its;            /* k iterators */
     uint32_t *offs;
     size_t k, lead;
-    sc_postit tit, tit2;       /* title-unigram lists: of the 1 character, or
-                                  of both characters of a 2-character phrase */
+    sc_postit tit;             /* 1 char: title-unigram list */
     int has_tit;
     uint32_t doc, tf, tf_title;
 } pmatch;
@@ -86,15 +85,6 @@ static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_sta
         }
         return SC_OK;
     }
-    if (a->n == 2 && !pm->title_only && need_stats && sc_seg_term(seg, SC_KEY_TUNI(a->cps[0]), &t)) {
-        /* a title can hold the phrase only where it holds both characters:
-           the positions are decoded for those documents only */
-        sc_postit_init(&pm->tit, &t);
-        if (sc_seg_term(seg, SC_KEY_TUNI(a->cps[1]), &t)) {
-            sc_postit_init(&pm->tit2, &t);
-            pm->has_tit = 1;
-        }
-    }
     pm->k = cover(a->n, pm->offs);
     for (size_t i = 0; i < pm->k; i++) {
         uint32_t o = pm->offs[i];
@@ -109,7 +99,6 @@ static void pm_free(pmatch *pm)
 {
     for (size_t i = 0; pm->its && i < pm->k; i++) sc_postit_free(&pm->its[i]);
     sc_postit_free(&pm->tit);
-    sc_postit_free(&pm->tit2);
     free(pm->its);
     free(pm->offs);
 }
@@ -178,10 +167,6 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
         uint32_t tft = 0, tf;
         if (pm->k == 1 && !pm->title_only && !pm->need_stats) {
             tf = sc_postit_tf(lead);
-        } else if (pm->k == 1 && !pm->title_only &&
-                   (!pm->has_tit || seg->title_len[d] < 2 || sc_postit_advance(&pm->tit, d) != d ||
-                    sc_postit_advance(&pm->tit2, d) != d)) {
-            tf = sc_postit_tf(lead);        /* not in the title: no positions needed */
         } else {
             tf = verify(pm, seg->title_len[d], &tft);
             if (pm->title_only) tf = tft;

@@ -101,49 +101,48 @@ static char *gzip_body(const char *in, size_t n, size_t *out_n)
     return out;
 }
 
-/* A body that a writer thread produces into a pipe (the batch zip): sent
-** chunked as it comes; libmicrohttpd closes the pipe when done. */
-static enum MHD_Result send_stream(conn_req *r, sc_response *resp)
+/* The response's body: its buffer (gzip'd when that pays and the client
+** takes it), or a pipe a writer thread fills (the batch zip, sent chunked;
+** libmicrohttpd closes the pipe when done).  *n is the body size, 0 for a
+** pipe.  NULL when out of memory. */
+static struct MHD_Response *make_body(struct MHD_Connection *c, sc_response *resp, size_t *n, int *gz)
 {
-    struct MHD_Response *mr = MHD_create_response_from_pipe(resp->stream_fd);
-    if (!mr) { close(resp->stream_fd); return MHD_NO; }
-    MHD_add_response_header(mr, "Content-Type", resp->content_type);
-    MHD_add_response_header(mr, "Cache-Control", "no-store");
-    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-    if (resp->disposition[0]) MHD_add_response_header(mr, "Content-Disposition", resp->disposition);
-    r->status = resp->status;
-    r->route = resp->route;
-    r->bytes = 0;
-    r->queued = 1;
-    enum MHD_Result ok = MHD_queue_response(r->req.conn, (unsigned)resp->status, mr);
-    MHD_destroy_response(mr);
-    return ok;
+    *gz = 0;
+    if (resp->streaming) {
+        *n = 0;
+        struct MHD_Response *mr = MHD_create_response_from_pipe(resp->stream_fd);
+        if (!mr) close(resp->stream_fd);
+        return mr;
+    }
+    *n = resp->body.len;
+    char *data = resp->body.oom ? NULL : sc_buf_detach(&resp->body);
+    if (!data && !resp->body.oom) *n = 0;
+    if (resp->body.oom || (!data && *n)) {
+        free(data);
+        sc_api_error(resp, 500, "internal", "out of memory");
+        *n = resp->body.len;
+        data = sc_buf_detach(&resp->body);
+    }
+    if (resp->allow_gzip && *n >= 1024 &&
+        sc_http_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"))) {
+        size_t zn;
+        char *z = gzip_body(data, *n, &zn);
+        if (z) { free(data); data = z; *n = zn; *gz = 1; }
+    }
+    struct MHD_Response *mr = MHD_create_response_from_buffer(*n, data ? data : (void *)"",
+                                                              data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!mr) free(data);
+    return mr;
 }
 
 static enum MHD_Result send_response(server *sv, conn_req *r, sc_response *resp)
 {
     (void)sv;
-    if (resp->streaming) return send_stream(r, resp);
     struct MHD_Connection *c = r->req.conn;
-    size_t n = resp->body.len;
-    char *data = resp->body.oom ? NULL : sc_buf_detach(&resp->body);
-    if (!data && !resp->body.oom) n = 0;
-    if (resp->body.oom || (!data && n)) {
-        free(data);
-        sc_api_error(resp, 500, "internal", "out of memory");
-        n = resp->body.len;
-        data = sc_buf_detach(&resp->body);
-    }
-    int gz = 0;
-    if (resp->allow_gzip && n >= 1024 &&
-        sc_http_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"))) {
-        size_t zn;
-        char *z = gzip_body(data, n, &zn);
-        if (z) { free(data); data = z; n = zn; gz = 1; }
-    }
-    struct MHD_Response *mr = MHD_create_response_from_buffer(n, data ? data : (void *)"",
-                                                              data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!mr) { free(data); return MHD_NO; }
+    size_t n;
+    int gz;
+    struct MHD_Response *mr = make_body(c, resp, &n, &gz);
+    if (!mr) return MHD_NO;
     MHD_add_response_header(mr, "Content-Type", resp->content_type ? resp->content_type : "application/json; charset=utf-8");
     MHD_add_response_header(mr, "Cache-Control", resp->cacheable ? "public, max-age=300" : "no-store");
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");

@@ -99,32 +99,38 @@ typedef struct build {
     sc_buf text, ids; uint32_t *starts, *id_off; size_t n, cap; int oom;
 } build;
 
-static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
+/* Appends one public title and its id to b (b->oom on failure). */
+static void push(build *b, const char *title, size_t tl, const char *id)
 {
-    (void)added_at;
-    build *b = ctx;
-    if (!d->title || !d->id) return 0;
     if (b->n + 1 >= b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 1024;
         uint32_t *st = realloc(b->starts, (cap + 1) * sizeof *st);
         if (st) b->starts = st;
         uint32_t *io = realloc(b->id_off, cap * sizeof *io);
         if (io) b->id_off = io;
-        if (!st || !io) { b->oom = 1; return 1; }
+        if (!st || !io) { b->oom = 1; return; }
         b->cap = cap;
     }
     /* offsets are 32-bit: 4 GiB of titles or ids is far beyond any library */
-    if (b->text.len > UINT32_MAX / 2 || b->ids.len > UINT32_MAX / 2) { b->oom = 1; return 1; }
-    char *pub = sc_title_public(d->title, d->free_chars);
-    if (!pub) { b->oom = 1; return 1; }
+    if (b->text.len > UINT32_MAX / 2 || b->ids.len > UINT32_MAX / 2) { b->oom = 1; return; }
     b->starts[b->n] = (uint32_t)b->text.len;
     b->id_off[b->n++] = (uint32_t)b->ids.len;
-    sc_buf_add(&b->ids, d->id, strlen(d->id) + 1);
+    sc_buf_add(&b->ids, id, strlen(id) + 1);
     /* a title is one line; newlines would break the table's framing */
-    for (const char *p = pub; *p; p++) sc_buf_addc(&b->text, *p == '\n' ? ' ' : *p);
+    for (size_t i = 0; i < tl; i++) sc_buf_addc(&b->text, title[i] == '\n' ? ' ' : title[i]);
     sc_buf_addc(&b->text, '\n');
+}
+
+static int on_doc(void *ctx, const sc_doc *d, int64_t added_at)
+{
+    (void)added_at;
+    build *b = ctx;
+    if (!d->title || !d->id) return 0;
+    char *pub = sc_title_public(d->title, d->free_chars);
+    if (!pub) { b->oom = 1; return 1; }
+    push(b, pub, strlen(pub), d->id);
     free(pub);
-    return b->text.oom || b->ids.oom;
+    return b->oom || b->text.oom || b->ids.oom;
 }
 
 /* ---- building the lookups --------------------------------------------- */
@@ -330,25 +336,6 @@ int sc_suggest_refresh(sc_suggest *s, sc_store *st, sc_err *err)
     if (rc || frc) { table_release(s, t); return rc ? rc : frc; }
     install(s, t);
     return SC_OK;
-}
-
-/* Appends one title (already public) and its id to b. */
-static void push(build *b, const char *title, size_t tl, const char *id)
-{
-    if (b->n + 1 >= b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        uint32_t *st = realloc(b->starts, (cap + 1) * sizeof *st);
-        if (st) b->starts = st;
-        uint32_t *io = realloc(b->id_off, cap * sizeof *io);
-        if (io) b->id_off = io;
-        if (!st || !io) { b->oom = 1; return; }
-        b->cap = cap;
-    }
-    b->starts[b->n] = (uint32_t)b->text.len;
-    b->id_off[b->n++] = (uint32_t)b->ids.len;
-    sc_buf_add(&b->text, title, tl);
-    sc_buf_addc(&b->text, '\n');
-    sc_buf_add(&b->ids, id, strlen(id) + 1);
 }
 
 int sc_suggest_add_newest(sc_suggest *s, sc_store *st, size_t n_new, sc_err *err)

@@ -50,6 +50,17 @@ int sc_user_effective_tier(const sc_user *u, int64_t now)
     return u->tier;
 }
 
+char *sc_user_expiry_date(const sc_user *u, char out[16])
+{
+    out[0] = 0;
+    if (!u->expires) return out;
+    time_t t = (time_t)u->expires - 1;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+    return out;
+}
+
 int sc_tier_reads_paid(int t) { return t >= SC_TIER_MEMBER; }
 
 void sc_users_policy_defaults(sc_users_policy *p)

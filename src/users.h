@@ -60,6 +60,10 @@ int sc_tier_parse(const char *s);
 /* The tier that applies now: a disabled account is a visitor, an expired
 ** member or SVIP is free (admins do not expire). */
 int sc_user_effective_tier(const sc_user *u, int64_t now);
+
+/* The last day of the membership as YYYY-MM-DD in out, or "" when it never
+** ends (expires is stored as the end of that day).  Returns out. */
+char *sc_user_expiry_date(const sc_user *u, char out[16]);
 /* Whether a tier may read paid parts and download. */
 int sc_tier_reads_paid(int tier);
 

@@ -16,18 +16,17 @@
 
 static int get(sc_rcache *c, int64_t gen, const char *key, const char *want)
 {
-    char *body = NULL;
-    size_t len = 0;
-    int hit = sc_rcache_get(c, gen, key, strlen(key), &body, &len);
+    sc_buf body = SC_BUF_INIT;
+    int hit = sc_rcache_get(c, gen, key, strlen(key), &body);
     if (hit) {
-        assert_non_null(body);
-        assert_int_equal(len, strlen(want));
-        assert_memory_equal(body, want, len);
-        assert_int_equal(body[len], 0);
+        assert_non_null(body.data);
+        assert_int_equal(body.len, strlen(want));
+        assert_memory_equal(body.data, want, body.len);
+        assert_int_equal(body.data[body.len], 0);
     } else {
-        assert_null(body);
+        assert_int_equal(body.len, 0);
     }
-    free(body);
+    sc_buf_free(&body);
     return hit;
 }
 
@@ -120,12 +119,11 @@ static void *run(void *arg)
         int64_t gen = i / 5000;           /* every thread moves through 4 generations */
         snprintf(key, sizeof key, "k%d", k);
         snprintf(val, sizeof val, "gen %lld key %d", (long long)gen, k);
-        char *body = NULL;
-        size_t len = 0;
-        if (sc_rcache_get(w->c, gen, key, strlen(key), &body, &len)) {
+        sc_buf body = SC_BUF_INIT;
+        if (sc_rcache_get(w->c, gen, key, strlen(key), &body)) {
             /* whatever is found is the answer for this key at this generation */
-            if (strcmp(body, val)) w->bad++;
-            free(body);
+            if (strcmp(body.data, val)) w->bad++;
+            sc_buf_free(&body);
         } else {
             sc_rcache_put(w->c, gen, key, strlen(key), val, strlen(val));
         }

@@ -22,24 +22,21 @@
 #include "query.h"
 #include "search.h"
 #include "store.h"
+#include "test_tmpdir.h"
 
 static char dir[512];
 
 static int setup(void **state)
 {
     (void)state;
-    const char *base = getenv("SUCAI_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/search-XXXXXX", base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    test_tmpdir_make(dir, sizeof dir, "search");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
+    return test_tmpdir_remove(dir);
 }
 
 static char *norm_str(const char *s)

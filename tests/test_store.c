@@ -12,24 +12,21 @@
 
 #include "describe.h"
 #include "store.h"
+#include "test_tmpdir.h"
 
 static char dir[512];
 
 static int setup(void **state)
 {
     (void)state;
-    const char *base = getenv("SUCAI_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/store-XXXXXX", base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    test_tmpdir_make(dir, sizeof dir, "store");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
+    return test_tmpdir_remove(dir);
 }
 
 static void make_doc(sc_doc *d, const char *id, const char *text, size_t free_len, uint64_t simhash)

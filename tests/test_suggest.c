@@ -16,24 +16,21 @@
 #include "store.h"
 #include "suggest.h"
 #include "utf8.h"
+#include "test_tmpdir.h"
 
 static char dir[512];
 
 static int setup(void **state)
 {
     (void)state;
-    const char *base = getenv("SUCAI_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/suggest-XXXXXX", base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    test_tmpdir_make(dir, sizeof dir, "suggest");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
+    return test_tmpdir_remove(dir);
 }
 
 /* Stores "title\nbody" with the first free_chars code points free. */

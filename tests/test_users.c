@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "users.h"
+#include "test_tmpdir.h"
 
 static char dir[512];
 static sc_users *U;
@@ -21,9 +22,7 @@ static const int64_t NOW = 1800000000;   /* 2027-01-15 */
 static int setup(void **state)
 {
     (void)state;
-    const char *base = getenv("SUCAI_TEST_TMP");
-    snprintf(dir, sizeof dir, "%s/users-XXXXXX", base ? base : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    test_tmpdir_make(dir, sizeof dir, "users");
     sc_err e = {0};
     assert_int_equal(sc_users_open(dir, &U, &e), SC_OK);
     return 0;
@@ -33,9 +32,7 @@ static int teardown(void **state)
 {
     (void)state;
     sc_users_close(U);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd);
+    return test_tmpdir_remove(dir);
 }
 
 /* One column of one row, straight from the database file. */

@@ -169,3 +169,33 @@ def multipart(files):
         out.append(b"\r\n")
     out.append(("--%s--\r\n" % boundary).encode())
     return b"".join(out), "multipart/form-data; boundary=" + boundary
+
+
+# ---- the harness the server tests share -------------------------------------
+
+failures = []
+
+
+def check(cond, what):
+    """Records (and prints) a failure when cond is false."""
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run_test(run, ok_message, args=None):
+    """Starts a server with args, calls run(srv), stops it; exits 1 when
+    anything failed (the test's checks, or the server's own: a crash, a
+    sanitizer report), else prints ok_message."""
+    srv = Server(args=args) if args else Server()
+    try:
+        run(srv)
+    finally:
+        srv.cleanup()
+    for f in srv.failures:
+        print("FAIL:", f)
+    failures.extend(srv.failures)
+    if failures:
+        print("%d failure(s)" % len(failures))
+        sys.exit(1)
+    print(ok_message)

@@ -16,16 +16,9 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sucai_server import Server, Session  # noqa: E402
+from sucai_server import Session, check, run_test  # noqa: E402
 
 rng = random.Random(20261124)
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def ascii_marker():
@@ -86,21 +79,6 @@ def make_docs(folder):
 
 def ngrams(s, n):
     return {s[i:i + n] for i in range(len(s) - n + 1)}
-
-
-def main():
-    srv = Server()
-    try:
-        run(srv)
-    finally:
-        srv.cleanup()
-    for f in srv.failures:
-        print("FAIL:", f)
-    failures.extend(srv.failures)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("ok: no paid byte reached a visitor, a free account or an expired member")
 
 
 def run(srv):
@@ -271,4 +249,4 @@ def run(srv):
 
 
 if __name__ == "__main__":
-    main()
+    run_test(run, "ok: no paid byte reached a visitor, a free account or an expired member")

@@ -15,30 +15,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sucai_server import Server, Session, multipart  # noqa: E402
+from sucai_server import Session, multipart, check, run_test  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def main():
-    srv = Server(args=["--set", "quota_member=2", "--set", "allow_register=true"])
-    try:
-        run(srv)
-    finally:
-        srv.cleanup()
-    for f in srv.failures:
-        print("FAIL:", f)
-    failures.extend(srv.failures)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("ok: the API behaves as documented")
 
 
 DOCS = {
@@ -257,4 +235,4 @@ def run(srv):
 
 
 if __name__ == "__main__":
-    main()
+    run_test(run, "ok: the API behaves as documented", args=["--set", "quota_member=2", "--set", "allow_register=true"])

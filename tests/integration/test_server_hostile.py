@@ -18,15 +18,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sucai_server import Server, Session, multipart  # noqa: E402
+from sucai_server import Session, multipart, check, run_test  # noqa: E402
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def raw(srv, data, timeout=5):
@@ -91,21 +84,6 @@ def api_error(r, what, statuses):
     body = r.body.decode("utf-8", "replace")
     for bad in ("root:", "/tmp/", "library.db", "SELECT", "sqlite", "INSERT"):
         check(bad not in body, "%s: the answer shows %r" % (what, bad))
-
-
-def main():
-    srv = Server(args=["--set", "max_upload_mb=1", "--set", "max_body_kb=16", "--threads", "2"])
-    try:
-        run(srv)
-    finally:
-        srv.cleanup()
-    for f in srv.failures:
-        print("FAIL:", f)
-    failures.extend(srv.failures)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("ok: hostile input answered with clear errors; the server kept serving")
 
 
 def run(srv):
@@ -294,4 +272,5 @@ def run(srv):
 
 
 if __name__ == "__main__":
-    main()
+    run_test(run, "ok: hostile input answered with clear errors; the server kept serving",
+             args=["--set", "max_upload_mb=1", "--set", "max_body_kb=16", "--threads", "2"])
