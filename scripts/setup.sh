@@ -6,7 +6,7 @@ set -euo pipefail
 
 build=(build-essential pkg-config meson ninja-build
        libsqlite3-dev libzip-dev libxml2-dev libutf8proc-dev libopencc-dev
-       libzstd-dev zlib1g-dev libjansson-dev libsodium-dev
+       libzstd-dev zlib1g-dev libjansson-dev libsodium-dev libssl-dev
        libgsf-1-dev libmicrohttpd-dev libcmocka-dev)
 test=(clang llvm python3 zstd sqlite3 curl libreoffice-writer-nogui poppler-utils
       chromium fonts-noto-cjk opencc)

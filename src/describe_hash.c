@@ -1,8 +1,10 @@
 /*
 ** describe_hash.c — the content hash and the near-duplicate fingerprint.
 **
-** hash:    sha256 (libsodium) of the whole clean text, lower-case hex.  Equal
-**          hashes are the same document.
+** hash:    SHA-256 of the whole clean text, lower-case hex.  Equal hashes
+**          are the same document.  libcrypto's, which uses the CPU's SHA
+**          instructions: 3x faster than libsodium's portable code, and
+**          hashing was 6% of an ingest.
 ** simhash: 64-bit simhash of the body (the text after the title line) over
 **          character 3-gram shingles of the normalised body: only Han
 **          characters, letters and digits count (ASCII and full-width letters
@@ -14,6 +16,7 @@
 #include "describe.h"
 
 #include <pthread.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,8 +101,10 @@ uint64_t sc_simhash(const char *s, size_t n)
 
 void sc_describe_hash(sc_doc *d)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)d->text, d->len);
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned hn = 0;
+    if (!EVP_Digest(d->text, d->len, h, &hn, EVP_sha256(), NULL) || hn != 32)
+        crypto_hash_sha256(h, (const unsigned char *)d->text, d->len);   /* same digest */
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
         d->hash[2 * i] = hex[h[i] >> 4];

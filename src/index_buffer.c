@@ -1,30 +1,36 @@
 /*
 ** index_buffer.c — the index writer's in-memory buffer (index_priv.h): the
-** documents added since the last flush, inverted, and their writing as one
+** documents added since the last flush, and their inversion into one
 ** segment file.
 **
-** What the buffer holds:
-**   docs[0..n_docs)   per buffered document, in the order added, its
-**                     metadata (buffer doc number = position here); the
-**                     strings are owned copies
-**   del               bitmap of buffered documents deleted since (set by
-**                     index.c), n_del of them
-**   terms             per term key (index_seg.h) one varint byte stream;
-**                     per document holding the term: the doc number (first
-**                     document) or its gap from the previous one, then the
-**                     tf for plain keys, or for positional keys the first
-**                     position + 1, the gaps to the next positions, and a 0
-**   uni, tuni         direct tables, code point -> term index + 1, for the
-**                     unigram and title-unigram keys below UNI_DIRECT
-**   hash              open-addressing table key -> term index + 1 for the
-**                     other keys (bigrams, rare code points)
-**   bytes             estimate of the memory held, for the flush threshold
-** A term's stream stays inline in its cache-line-sized entry while it fits
-** (most terms are rare).
+** Inversion by sorting, not by hashing.  Adding a document only appends:
+** its normalised code points become small dense ids (first seen, first
+** numbered) written to one flat array, seq, with a 0 after every line and
+** every document.  All the work of grouping occurrences by term happens
+** once, at the flush, with counting and radix sorts over that array:
+**   1. ids are ranked by code point, so that rank order is key order;
+**   2. one pass over seq scatters every occurrence, as a record (rank of
+**      the next character, position), into its character's group (a
+**      counting sort: the counts were kept while adding); a group's
+**      positions ascend -> the SC_KEY_UNI lists;
+**   3. the title positions, as (rank, position) records, radix-sorted ->
+**      the SC_KEY_TUNI lists;
+**   4. each character a's group, radix-sorted by the next character b
+**      (stable, so positions still ascend) -> the SC_KEY_BI(a, b) lists.
+** A position of seq becomes (document, position in it) through start[]
+** and a table of the document holding every 64th slot.  Why: per
+** character the old hash-based buffer did two random probes into a table
+** of a million terms plus a varint append to each term's own stream, all
+** cache misses; here adding is a sequential write, and the sorts touch
+** memory in a few passes that caches and prefetchers follow.  The
+** segments written are byte for byte those of the hashing buffer.
+**
+** Memory: 4 bytes a character while buffered (seq), 8 more at the flush
+** (the occurrence records) plus 8 per occurrence of the most frequent
+** character; the ids' tables are kept across flushes.
 **
 ** Contract:
-**   - one thread: only the index writer touches a buffer (the flush sorts
-**     through a file-static pointer).
+**   - one thread: only the index writer touches a buffer.
 **   - sc_membuf_add appends one document; when it fails the buffer is
 **     unusable and the caller must sc_membuf_reset it.
 **   - sc_membuf_flush writes the terms in key order through the segment
@@ -32,7 +38,7 @@
 **     it once the segment is in its working set.  The caller may take del
 **     (setting it to NULL) before the reset.
 **   - the buffer owns everything it points to; sc_membuf_free releases it
-**     all, sc_membuf_reset all but the normaliser's arrays.
+**     all, sc_membuf_reset empties it and keeps its arrays for reuse.
 */
 #include "index_priv.h"
 
@@ -44,145 +50,110 @@
 #include "index_seg.h"
 #include "normalize.h"
 
-#define UNI_DIRECT 0x30000u
+#define SC_MB_DIRECT 0x30000u  /* code points below: a direct id table */
+#define BLK_SHIFT 6            /* doc_at[] holds the doc of every 64th slot */
 
-#define MT_INLINE 28
-typedef struct sc_mterm {     /* one cache line: rare terms never leave it */
-    uint64_t key;
-    uint8_t *buf;          /* per doc: varint gap, then tf (plain) or
-                              positions+1 / gaps and a 0 (positional);
-                              NULL while the bytes fit in inl */
-    uint32_t len, cap, last_doc, last_pos, tf;
-    uint8_t inl[MT_INLINE];
-} mterm;
-
-typedef struct sc_hslot { uint64_t key; uint32_t val; } hslot;   /* val: index + 1; 0 = empty */
+typedef struct sc_cpslot { uint32_t cp, id; } cpslot;   /* id 0 = empty */
 
 void sc_membuf_free(sc_membuf *m)
 {
-    for (size_t i = 0; i < m->n_terms; i++) free(m->terms[i].buf);
     for (uint32_t i = 0; i < m->n_docs; i++) {
         free((char *)m->docs[i].type);
         free((char *)m->docs[i].source);
         free((char *)m->docs[i].id);
     }
-    free(m->terms);
-    free(m->uni);
-    free(m->tuni);
-    free(m->hash);
     free(m->docs);
     free(m->del);
-    free(m->touched);
+    free(m->start);
+    free(m->seq);
+    free(m->idmap);
+    free(m->big);
+    free(m->idcp);
+    free(m->idcnt);
     sc_norm_free(&m->norm);
     memset(m, 0, sizeof *m);
 }
 
-/* Empties the buffer, keeping the normaliser's arrays. */
+/* Empties the buffer; its arrays stay allocated (fresh pages cost the
+** kernel a clearing each, which showed in profiles). */
 void sc_membuf_reset(sc_membuf *m)
 {
-    sc_norm keep = m->norm;
-    m->norm = (sc_norm){0};
-    sc_membuf_free(m);
-    m->norm = keep;
+    for (uint32_t i = 0; i < m->n_docs; i++) {
+        free((char *)m->docs[i].type);
+        free((char *)m->docs[i].source);
+        free((char *)m->docs[i].id);
+    }
+    for (uint32_t id = 1; id <= m->n_ids; id++)
+        if (m->idcp[id] < SC_MB_DIRECT) m->idmap[m->idcp[id]] = 0;
+    if (m->big) memset(m->big, 0, m->big_cap * sizeof *m->big);
+    free(m->del);
+    m->del = NULL;
+    m->n_docs = m->cap_docs = m->n_del = 0;
+    free(m->docs);
+    m->docs = NULL;
+    m->n_seq = 0;
+    m->big_n = 0;
+    m->n_ids = 0;
+    m->bytes = 0;
 }
 
-static int mb_hgrow(sc_membuf *m)
+/* ---- adding ------------------------------------------------------------- */
+
+static int grow(void **p, size_t *cap, size_t need, size_t size, size_t first)
 {
-    size_t cap = m->hcap ? m->hcap * 2 : (1u << 16);
-    hslot *h = calloc(cap, sizeof *h);
-    if (!h) return -1;
-    for (size_t i = 0; i < m->hcap; i++) {
-        if (!m->hash[i].val) continue;
-        size_t j = sc_ix_hash64(m->hash[i].key) & (cap - 1);
-        while (h[j].val) j = (j + 1) & (cap - 1);
-        h[j] = m->hash[i];
-    }
-    m->bytes += (cap - m->hcap) * sizeof *h;
-    free(m->hash);
-    m->hash = h;
-    m->hcap = cap;
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : first;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
     return 0;
 }
 
-static mterm *mb_new_term(sc_membuf *m, uint64_t key, uint32_t *slot)
+static uint32_t new_id(sc_membuf *m, uint32_t cp)
 {
-    if (m->n_terms == m->cap_terms) {
-        size_t cap = m->cap_terms ? m->cap_terms * 2 : 4096;
-        mterm *t = realloc(m->terms, cap * sizeof *t);
-        if (!t) return NULL;
-        m->bytes += (cap - m->cap_terms) * sizeof *t;
-        m->terms = t;
-        m->cap_terms = cap;
+    if (m->n_ids + 1 >= m->cap_ids) {
+        size_t cap = m->cap_ids;
+        void *cp_arr = m->idcp;
+        if (grow(&cp_arr, &cap, m->n_ids + 2, sizeof *m->idcp, 4096)) return 0;
+        m->idcp = cp_arr;
+        uint32_t *cnt = realloc(m->idcnt, cap * sizeof *cnt);
+        if (!cnt) return 0;
+        m->idcnt = cnt;
+        m->cap_ids = (uint32_t)cap;
     }
-    mterm *t = &m->terms[m->n_terms++];
-    memset(t, 0, sizeof *t);
-    t->key = key;
-    t->cap = MT_INLINE;
-    t->last_doc = UINT32_MAX;
-    *slot = (uint32_t)m->n_terms;
-    return t;
+    uint32_t id = ++m->n_ids;
+    m->idcp[id] = cp;
+    m->idcnt[id] = 0;
+    return id;
 }
 
-/* The term for key, created if new; NULL when out of memory. */
-static mterm *mb_term(sc_membuf *m, uint64_t key)
+/* The id of a code point >= SC_MB_DIRECT (open addressing); 0 = no memory. */
+static uint32_t big_id(sc_membuf *m, uint32_t cp)
 {
-    uint32_t cp = (uint32_t)(key & ((1u << 21) - 1));
-    if ((key >> 42) < 2 && cp < UNI_DIRECT) {
-        uint32_t *tab = (key >> 42) ? m->tuni : m->uni;
-        if (tab[cp]) return &m->terms[tab[cp] - 1];
-        return mb_new_term(m, key, &tab[cp]);
-    }
-    if (m->hn * 2 >= m->hcap && mb_hgrow(m)) return NULL;
-    size_t j = sc_ix_hash64(key) & (m->hcap - 1);
-    while (m->hash[j].val) {
-        if (m->hash[j].key == key) return &m->terms[m->hash[j].val - 1];
-        j = (j + 1) & (m->hcap - 1);
-    }
-    m->hash[j].key = key;
-    m->hn++;
-    return mb_new_term(m, key, &m->hash[j].val);
-}
-
-static int mt_put(sc_membuf *m, mterm *t, uint32_t v)
-{
-    if (t->len + 5 > t->cap) {
-        uint32_t cap = t->cap * 2;
-        uint8_t *b = realloc(t->buf, cap);
-        if (!b) return -1;
-        if (!t->buf) memcpy(b, t->inl, t->len);
-        m->bytes += cap;
-        t->buf = b;
-        t->cap = cap;
-    }
-    uint8_t *d = t->buf ? t->buf : t->inl;
-    t->len = (uint32_t)(sc_put_varint(d + t->len, v) - d);
-    return 0;
-}
-
-/* Records one occurrence of key at pos in doc. */
-static int mb_occ(sc_membuf *m, uint64_t key, uint32_t doc, uint32_t pos)
-{
-    mterm *t = mb_term(m, key);
-    if (!t) return -1;
-    if (t->last_doc != doc) {
-        if (m->n_touched == m->cap_touched) {
-            size_t cap = m->cap_touched ? m->cap_touched * 2 : 1024;
-            uint32_t *p = realloc(m->touched, cap * sizeof *p);
-            if (!p) return -1;
-            m->touched = p;
-            m->cap_touched = cap;
+    if (m->big_n * 2 >= m->big_cap) {
+        size_t cap = m->big_cap ? m->big_cap * 2 : 256;
+        cpslot *t = calloc(cap, sizeof *t);
+        if (!t) return 0;
+        for (size_t i = 0; i < m->big_cap; i++) {
+            if (!m->big[i].id) continue;
+            size_t j = sc_ix_hash64(m->big[i].cp) & (cap - 1);
+            while (t[j].id) j = (j + 1) & (cap - 1);
+            t[j] = m->big[i];
         }
-        m->touched[m->n_touched++] = (uint32_t)(t - m->terms);
-        if (mt_put(m, t, t->last_doc == UINT32_MAX ? doc : doc - t->last_doc)) return -1;
-        t->last_doc = doc;
-        t->tf = 0;
+        free(m->big);
+        m->big = t;
+        m->big_cap = cap;
     }
-    if (SC_KEY_POSITIONAL(key)) {
-        if (mt_put(m, t, t->tf ? pos - t->last_pos : pos + 1)) return -1;
-        t->last_pos = pos;
+    size_t j = sc_ix_hash64(cp) & (m->big_cap - 1);
+    while (m->big[j].id) {
+        if (m->big[j].cp == cp) return m->big[j].id;
+        j = (j + 1) & (m->big_cap - 1);
     }
-    t->tf++;
-    return 0;
+    uint32_t id = new_id(m, cp);
+    if (id) { m->big[j] = (cpslot){cp, id}; m->big_n++; }
+    return id;
 }
 
 static int32_t parse_date(const char *s)
@@ -194,19 +165,56 @@ static int32_t parse_date(const char *s)
     return y * 10000 + mo * 100 + d;
 }
 
+/* Normalises doc into m->norm: its title line, '\n', its body. */
+static int normalize_doc(sc_membuf *m, const sc_doc *doc)
+{
+    const char *text = doc->text ? doc->text : "";
+    size_t len = doc->text ? doc->len : 0;
+    if (sc_text_has_title(text, len, doc->title)) return sc_normalize(text, len, 0, &m->norm);
+    sc_buf b = SC_BUF_INIT;        /* title kept apart: put it in front */
+    sc_buf_adds(&b, doc->title);
+    sc_buf_addc(&b, '\n');
+    sc_buf_add(&b, text, len);
+    int rc = b.oom ? SC_ENOMEM : sc_normalize(b.data, b.len, 0, &m->norm);
+    sc_buf_free(&b);
+    return rc;
+}
+
+/* Appends the ids of cps[0..n) and the document's closing 0 to seq. */
+static int append_seq(sc_membuf *m, const uint32_t *c, uint32_t n)
+{
+    void *p = m->seq;
+    if (grow(&p, &m->cap_seq, m->n_seq + n + 1, sizeof *m->seq, 1u << 20)) return SC_ENOMEM;
+    m->seq = p;
+    uint32_t *s = m->seq + m->n_seq;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t a = c[i], id;
+        if (a == '\n') { s[i] = 0; continue; }
+        if (a < SC_MB_DIRECT) {
+            id = m->idmap[a];
+            if (!id && !(id = m->idmap[a] = new_id(m, a))) return SC_ENOMEM;
+        } else if (!(id = big_id(m, a))) {
+            return SC_ENOMEM;
+        }
+        m->idcnt[id]++;
+        s[i] = id;
+    }
+    s[n] = 0;
+    m->n_seq += n + 1;
+    return SC_OK;
+}
+
 int sc_membuf_add(sc_membuf *m, int64_t num, const sc_doc *doc)
 {
-    if (!m->uni) {
-        m->uni = calloc(UNI_DIRECT, sizeof *m->uni);
-        m->tuni = calloc(UNI_DIRECT, sizeof *m->tuni);
-        if (!m->uni || !m->tuni) return SC_ENOMEM;
-        m->bytes += 2 * UNI_DIRECT * sizeof *m->uni;
-    }
-    if (m->n_docs == m->cap_docs) {
+    if (!m->idmap && !(m->idmap = calloc(SC_MB_DIRECT, sizeof *m->idmap))) return SC_ENOMEM;
+    if (m->n_docs + 1 >= m->cap_docs) {
         uint32_t cap = m->cap_docs ? m->cap_docs * 2 : 256;
         sc_docmeta *d = realloc(m->docs, cap * sizeof *d);
         if (!d) return SC_ENOMEM;
         m->docs = d;
+        uint32_t *st = realloc(m->start, (cap + 1) * sizeof *st);
+        if (!st) return SC_ENOMEM;
+        m->start = st;
         uint8_t *del = realloc(m->del, cap / 8 + 1);
         if (!del) return SC_ENOMEM;
         memset(del + m->cap_docs / 8, 0, cap / 8 + 1 - m->cap_docs / 8);
@@ -214,19 +222,7 @@ int sc_membuf_add(sc_membuf *m, int64_t num, const sc_doc *doc)
         m->del = del;
         m->cap_docs = cap;
     }
-    const char *text = doc->text ? doc->text : "";
-    size_t len = doc->text ? doc->len : 0;
-    if (sc_text_has_title(text, len, doc->title)) {
-        if (sc_normalize(text, len, 0, &m->norm)) return SC_ENOMEM;
-    } else {
-        sc_buf b = SC_BUF_INIT;        /* title kept apart: put it in front */
-        sc_buf_adds(&b, doc->title);
-        sc_buf_addc(&b, '\n');
-        sc_buf_add(&b, text, len);
-        int bad = b.oom || sc_normalize(b.data, b.len, 0, &m->norm);
-        sc_buf_free(&b);
-        if (bad) return SC_ENOMEM;
-    }
+    if (normalize_doc(m, doc)) return SC_ENOMEM;
     const uint32_t *c = m->norm.cps;
     uint32_t n = (uint32_t)m->norm.n, doc_no = m->n_docs, title_len = n;
     for (uint32_t i = 0; i < n; i++) if (c[i] == '\n') { title_len = i; break; }
@@ -242,72 +238,223 @@ int sc_membuf_add(sc_membuf *m, int64_t num, const sc_doc *doc)
     d->id = sc_strdup(doc->id ? doc->id : "");
     m->n_docs++;
     if (!d->type || !d->source || !d->id) return SC_ENOMEM;
-    m->n_touched = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t a = c[i];
-        if (a == '\n') continue;
-        if (mb_occ(m, SC_KEY_UNI(a), doc_no, i)) return SC_ENOMEM;
-        if (i < title_len && mb_occ(m, SC_KEY_TUNI(a), doc_no, i)) return SC_ENOMEM;
-        if (i + 1 < n && c[i + 1] != '\n' && mb_occ(m, SC_KEY_BI(a, c[i + 1]), doc_no, i)) return SC_ENOMEM;
-    }
-    for (size_t k = 0; k < m->n_touched; k++) {
-        mterm *t = &m->terms[m->touched[k]];
-        if (mt_put(m, t, SC_KEY_POSITIONAL(t->key) ? 0 : t->tf)) return SC_ENOMEM;
-    }
-    m->bytes += n / 4 + 64;
+    m->start[doc_no] = (uint32_t)m->n_seq;
+    if (append_seq(m, c, n)) return SC_ENOMEM;
+    m->start[doc_no + 1] = (uint32_t)m->n_seq;
+    /* seq and, at the flush, the occurrence records */
+    m->bytes = m->n_seq * 12 + (size_t)m->n_docs * (sizeof *d + 48);
     return SC_OK;
 }
 
-static const sc_membuf *sort_mb;
-static int cmp_term(const void *a, const void *b)
+/* ---- flushing ------------------------------------------------------------ */
+
+/* What a flush works with. */
+typedef struct flushctx {
+    const sc_membuf *m;
+    uint32_t *rank;            /* id -> rank (code point order) */
+    uint32_t *by_rank;         /* rank -> id */
+    uint32_t *off;             /* rank -> first index in occ; [n_ids] = end */
+    uint64_t *occ;             /* per character occurrence, grouped by rank,
+                                  positions ascending: the next character's
+                                  rank (n_ids: none) << 32 | seq position */
+    uint32_t *doc_at;          /* doc holding slot i << BLK_SHIFT */
+    uint64_t *rec, *tmp;       /* sort records, for the largest group */
+    size_t rec_cap;
+    sc_ix_plist pl;
+    sc_segw *w;
+    sc_err *err;
+} flushctx;
+
+static inline uint32_t doc_of(const flushctx *f, uint32_t p)
 {
-    uint64_t x = sort_mb->terms[*(const uint32_t *)a].key, y = sort_mb->terms[*(const uint32_t *)b].key;
+    uint32_t d = f->doc_at[p >> BLK_SHIFT];
+    while (f->m->start[d + 1] <= p) d++;
+    return d;
+}
+
+static const uint32_t *sort_cp;
+static int cmp_id_cp(const void *a, const void *b)
+{
+    uint32_t x = sort_cp[*(const uint32_t *)a], y = sort_cp[*(const uint32_t *)b];
     return x < y ? -1 : x > y;
 }
 
-/* Writes the buffer as segment `no`. */
+/* Sorts r[0..n) by the high 32 bits, stably, using tmp; returns the array
+** that holds the result.  Records are built with their low halves
+** ascending, so sorting whole values is the same as sorting stably. */
+static uint64_t *sort_hi(uint64_t *r, uint64_t *tmp, size_t n, uint32_t max_hi)
+{
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++) {
+            uint64_t v = r[i];
+            size_t j = i;
+            while (j && r[j - 1] > v) { r[j] = r[j - 1]; j--; }
+            r[j] = v;
+        }
+        return r;
+    }
+    int bits = 1;
+    while (bits < 32 && (max_hi >> bits)) bits++;
+    int passes = (bits + 10) / 11, width = (bits + passes - 1) / passes;
+    uint32_t mask = (1u << width) - 1;
+    size_t cnt[2048];
+    for (int ps = 0; ps < passes; ps++) {
+        int sh = 32 + ps * width;
+        memset(cnt, 0, (mask + 1) * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[(r[i] >> sh) & mask]++;
+        size_t sum = 0;
+        for (uint32_t b = 0; b <= mask; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
+        for (size_t i = 0; i < n; i++) tmp[cnt[(r[i] >> sh) & mask]++] = r[i];
+        uint64_t *t = r; r = tmp; tmp = t;
+    }
+    return r;
+}
+
+static int oom(flushctx *f) { return sc_err_set(f->err, SC_ENOMEM, "out of memory"); }
+
+static int need_rec(flushctx *f, size_t n)
+{
+    if (n <= f->rec_cap) return 0;
+    free(f->rec);
+    free(f->tmp);
+    f->rec = malloc(n * sizeof *f->rec);
+    f->tmp = malloc(n * sizeof *f->tmp);
+    f->rec_cap = f->rec && f->tmp ? n : 0;
+    return f->rec_cap ? 0 : -1;
+}
+
+/* Writes the term key from the records p[0..n) whose low halves are seq
+** positions, ascending. */
+static int emit_positions(flushctx *f, uint64_t key, const uint64_t *p, size_t n, int positional)
+{
+    sc_ix_plist *pl = &f->pl;
+    pl->n = pl->np = 0;
+    uint32_t cur = UINT32_MAX, tf = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t at = (uint32_t)p[i], d = doc_of(f, at);
+        if (d != cur) {
+            if (cur != UINT32_MAX && sc_ix_pl_doc(pl, cur, tf)) return oom(f);
+            cur = d;
+            tf = 0;
+        }
+        if (positional && sc_ix_pl_pos(pl, at - f->m->start[d])) return oom(f);
+        tf++;
+    }
+    if (cur != UINT32_MAX && sc_ix_pl_doc(pl, cur, tf)) return oom(f);
+    return sc_segw_term(f->w, key, pl->docs, pl->tfs, (uint32_t)pl->n, positional ? pl->pos : NULL, f->err);
+}
+
+/* Ranks, positions by character and the doc-at-slot table. */
+static int prepare(flushctx *f)
+{
+    const sc_membuf *m = f->m;
+    uint32_t k = m->n_ids;
+    f->rank = malloc((k + 1) * sizeof *f->rank);
+    f->by_rank = malloc((k + 1) * sizeof *f->by_rank);
+    f->off = malloc((k + 1) * sizeof *f->off);
+    uint32_t *next = malloc((k + 1) * sizeof *next);
+    size_t n_blk = (m->n_seq >> BLK_SHIFT) + 1, n_pos = 0;
+    f->doc_at = malloc(n_blk * sizeof *f->doc_at);
+    for (uint32_t id = 1; id <= k; id++) n_pos += m->idcnt[id];
+    f->occ = malloc((n_pos + 1) * sizeof *f->occ);
+    if (!f->rank || !f->by_rank || !f->off || !next || !f->doc_at || !f->occ) { free(next); return SC_ENOMEM; }
+    for (uint32_t r = 0; r < k; r++) f->by_rank[r] = r + 1;
+    sort_cp = m->idcp;     /* the writer is single-threaded */
+    qsort(f->by_rank, k, sizeof *f->by_rank, cmp_id_cp);
+    uint32_t sum = 0;
+    for (uint32_t r = 0; r < k; r++) {
+        uint32_t id = f->by_rank[r];
+        f->rank[id] = r;
+        f->off[r] = next[id] = sum;
+        sum += m->idcnt[id];
+    }
+    f->off[k] = sum;
+    /* one sequential pass; the next character is read here, while seq is
+       in cache, and not later from each group's scattered positions */
+    f->rank[0] = k;
+    for (uint32_t i = 0; i < m->n_seq; i++)
+        if (m->seq[i]) f->occ[next[m->seq[i]]++] = (uint64_t)f->rank[m->seq[i + 1]] << 32 | i;
+    free(next);
+    for (uint32_t d = 0, b = 0; d < m->n_docs; d++)
+        for (; b < n_blk && ((size_t)b << BLK_SHIFT) < m->start[d + 1]; b++) f->doc_at[b] = d;
+    return SC_OK;
+}
+
+static int write_uni(flushctx *f)
+{
+    for (uint32_t r = 0; r < f->m->n_ids; r++) {
+        uint32_t cp = f->m->idcp[f->by_rank[r]];
+        int rc = emit_positions(f, SC_KEY_UNI(cp), f->occ + f->off[r], f->off[r + 1] - f->off[r], 0);
+        if (rc) return rc;
+    }
+    return SC_OK;
+}
+
+static int write_tuni(flushctx *f)
+{
+    const sc_membuf *m = f->m;
+    size_t n = 0;
+    for (uint32_t d = 0; d < m->n_docs; d++) n += m->docs[d].title_len;
+    if (need_rec(f, n)) return oom(f);
+    /* (rank, seq position): positions ascend, so do docs within a rank */
+    size_t k = 0;
+    for (uint32_t d = 0; d < m->n_docs; d++)
+        for (uint32_t i = m->start[d], e = i + m->docs[d].title_len; i < e; i++)
+            f->rec[k++] = (uint64_t)f->rank[m->seq[i]] << 32 | i;
+    uint64_t *s = sort_hi(f->rec, f->tmp, n, m->n_ids);
+    for (size_t i = 0; i < n;) {
+        uint32_t r = (uint32_t)(s[i] >> 32);
+        size_t j = i;
+        while (j < n && (uint32_t)(s[j] >> 32) == r) j++;
+        int rc = emit_positions(f, SC_KEY_TUNI(m->idcp[f->by_rank[r]]), s + i, j - i, 0);
+        if (rc) return rc;
+        i = j;
+    }
+    return SC_OK;
+}
+
+/* After write_uni: sorts each character's records by the next character
+** (in place) and writes the pairs. */
+static int write_bi(flushctx *f)
+{
+    const sc_membuf *m = f->m;
+    for (uint32_t ra = 0; ra < m->n_ids; ra++) {
+        uint64_t *g = f->occ + f->off[ra];
+        size_t n = f->off[ra + 1] - f->off[ra];
+        if (need_rec(f, n)) return oom(f);
+        uint64_t *s = sort_hi(g, f->tmp, n, m->n_ids);
+        uint32_t cpa = m->idcp[f->by_rank[ra]];
+        for (size_t i = 0; i < n;) {
+            uint32_t rb = (uint32_t)(s[i] >> 32);
+            if (rb == m->n_ids) break;          /* no next character: last */
+            size_t j = i;
+            while (j < n && (uint32_t)(s[j] >> 32) == rb) j++;
+            int rc = emit_positions(f, SC_KEY_BI(cpa, m->idcp[f->by_rank[rb]]), s + i, j - i, 1);
+            if (rc) return rc;
+            i = j;
+        }
+    }
+    return SC_OK;
+}
+
+/* Writes the buffer as a segment at path. */
 int sc_membuf_flush(sc_membuf *m, const char *path, sc_err *err)
 {
-    uint32_t *order = malloc((m->n_terms + 1) * sizeof *order);
-    if (!order) return sc_err_set(err, SC_ENOMEM, "out of memory");
-    for (size_t i = 0; i < m->n_terms; i++) order[i] = (uint32_t)i;
-    sort_mb = m;     /* the writer is single-threaded */
-    qsort(order, m->n_terms, sizeof *order, cmp_term);
-    sc_segw *w;
-    int rc = sc_segw_open(path, &w, err);
-    if (!rc) rc = sc_segw_docs(w, m->docs, m->n_docs, err);
-    sc_ix_plist pl = {0};
-    for (size_t k = 0; k < m->n_terms && !rc; k++) {
-        const mterm *t = &m->terms[order[k]];
-        int positional = SC_KEY_POSITIONAL(t->key);
-        pl.n = pl.np = 0;
-        const uint8_t *p = t->buf ? t->buf : t->inl, *end = p + t->len;
-        uint32_t doc = 0;
-        int first = 1;
-        while (p < end && !rc) {
-            uint32_t gap = 0, v = 0;
-            if (!(p = sc_get_varint(p, end, &gap))) break;
-            doc = first ? gap : doc + gap;
-            first = 0;
-            if (!positional) {
-                if (!(p = sc_get_varint(p, end, &v))) break;
-                if (sc_ix_pl_doc(&pl, doc, v)) rc = SC_ENOMEM;
-                continue;
-            }
-            uint32_t tf = 0, pos = 0;
-            while ((p = sc_get_varint(p, end, &v)) && v) {
-                pos = tf ? pos + v : v - 1;
-                if (sc_ix_pl_pos(&pl, pos)) { rc = SC_ENOMEM; break; }
-                tf++;
-            }
-            if (!p) break;
-            if (!rc && sc_ix_pl_doc(&pl, doc, tf)) rc = SC_ENOMEM;
-        }
-        if (rc) { sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
-        rc = sc_segw_term(w, t->key, pl.docs, pl.tfs, (uint32_t)pl.n, pl.pos, err);
-    }
-    sc_ix_pl_free(&pl);
-    free(order);
-    if (rc) { if (w) sc_segw_abort(w); return rc; }
-    return sc_segw_finish(w, err);
+    flushctx f = {.m = m, .err = err};
+    int rc = sc_segw_open(path, &f.w, err);
+    if (!rc) rc = sc_segw_docs(f.w, m->docs, m->n_docs, err);
+    if (!rc && prepare(&f)) rc = oom(&f);
+    if (!rc) rc = write_uni(&f);
+    if (!rc) rc = write_tuni(&f);
+    if (!rc) rc = write_bi(&f);
+    free(f.rank);
+    free(f.by_rank);
+    free(f.off);
+    free(f.occ);
+    free(f.doc_at);
+    free(f.rec);
+    free(f.tmp);
+    sc_ix_pl_free(&f.pl);
+    if (rc) { if (f.w) sc_segw_abort(f.w); return rc; }
+    return sc_segw_finish(f.w, err);
 }

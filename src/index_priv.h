@@ -25,16 +25,17 @@
 /* ---- in-memory buffer (index_buffer.c, which describes it) ---------------- */
 
 typedef struct sc_membuf {
-    struct sc_mterm *terms;
-    size_t n_terms, cap_terms;
-    uint32_t *uni, *tuni;  /* [UNI_DIRECT]: term index + 1 */
-    struct sc_hslot *hash;
-    size_t hcap, hn;
     sc_docmeta *docs;
     uint8_t *del;
     uint32_t n_docs, cap_docs, n_del;
-    uint32_t *touched;
-    size_t n_touched, cap_touched;
+    uint32_t *start;           /* [n_docs + 1]: each doc's first slot in seq */
+    uint32_t *seq;             /* character ids, 0 after each line and doc */
+    size_t n_seq, cap_seq;
+    uint32_t *idmap;           /* [SC_MB_DIRECT]: code point -> id (0: none) */
+    struct sc_cpslot *big;     /* code points >= SC_MB_DIRECT -> id */
+    size_t big_cap, big_n;
+    uint32_t *idcp, *idcnt;    /* per id: code point, occurrences in seq */
+    uint32_t n_ids, cap_ids;   /* ids are 1..n_ids */
     size_t bytes;
     sc_norm norm;
 } sc_membuf;

@@ -125,7 +125,7 @@ int sc_store_open(const char *dir, sc_store **out, sc_err *err)
     s->db = s->w.db;
     if (rc == SC_OK) {
         char *msg = NULL;
-        if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg) != SQLITE_OK ||
+        if (sqlite3_exec(s->db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;", NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
             rc = sc_err_set(err, SC_EDB, "%s: not a sucai library or damaged: %s", s->path, msg ? msg : "?");
             sqlite3_free(msg);
@@ -306,17 +306,23 @@ static char *writer_id_of(sc_store *s, int64_t num)
 
 /* ---- put ------------------------------------------------------------- */
 
+/* The outline as a JSON array of {level, kind, offset, text}; written by
+** hand: a law has hundreds of headings, and building jansson objects for
+** them was a tenth of an ingest. */
 static char *outline_json(const sc_doc *d)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; i < d->n_outline; i++)
-        json_array_append_new(a, json_pack("{s:i, s:i, s:I, s:s}", "level", d->outline[i].level,
-                                           "kind", d->outline[i].kind,
-                                           "offset", (json_int_t)d->outline[i].offset,
-                                           "text", d->outline[i].text ? d->outline[i].text : ""));
-    char *s = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return s;
+    sc_buf b = SC_BUF_INIT;
+    sc_buf_addc(&b, '[');
+    for (size_t i = 0; i < d->n_outline; i++) {
+        const char *t = d->outline[i].text ? d->outline[i].text : "";
+        sc_buf_addf(&b, "%s{\"level\":%d,\"kind\":%d,\"offset\":%zu,\"text\":", i ? "," : "",
+                    d->outline[i].level, d->outline[i].kind, d->outline[i].offset);
+        sc_buf_add_json_str(&b, t, strlen(t));
+        sc_buf_addc(&b, '}');
+    }
+    sc_buf_addc(&b, ']');
+    if (b.oom) { sc_buf_free(&b); return NULL; }
+    return sc_buf_detach(&b);
 }
 
 /* A short public id from the content hash, lengthened until unused. */

@@ -1,33 +1,17 @@
 /* utf8.c — see utf8.h. */
 #include "utf8.h"
 
-int32_t sc_utf8_next(const char *str, size_t n, size_t *i)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t k = *i;
-    unsigned c = s[k];
-    if (c < 0x80) { *i = k + 1; return (int32_t)c; }
-    int len;
-    uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else { *i = k + 1; return -1; }
-    if (k + (size_t)len > n) { *i = k + 1; return -1; }
-    for (int j = 1; j < len; j++) {
-        unsigned d = s[k + (size_t)j];
-        if ((d & 0xC0) != 0x80) { *i = k + 1; return -1; }
-        cp = (cp << 6) | (d & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { *i = k + 1; return -1; }
-    *i = k + (size_t)len;
-    return (int32_t)cp;
-}
+#include <string.h>
 
 size_t sc_utf8_check(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        if (i + 8 <= n) {          /* eight ASCII bytes at a time */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) { i += 8; continue; }
+        }
         if ((unsigned char)s[i] < 0x80) { i++; continue; }
         size_t at = i;
         if (sc_utf8_next(s, n, &i) < 0) return at;
