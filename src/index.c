@@ -42,7 +42,7 @@
 #include "buf.h"
 #include "index_priv.h"
 
-#define SC_FLUSH_BYTES ((size_t)128 << 20)
+#define SC_FLUSH_BYTES ((size_t)256 << 20)
 #define MEMSEG UINT32_MAX
 
 void sc_ix_seg_path(const sc_index *ix, uint32_t no, char *out, size_t n)
