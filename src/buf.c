@@ -58,6 +58,9 @@ void sc_buf_add_json_str(sc_buf *b, const char *s, size_t n)
     static const char hex[] = "0123456789abcdef";
     sc_buf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
+        size_t run = i;            /* a run that needs no escape, copied at once */
+        while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') run++;
+        if (run > i) { sc_buf_add(b, s + i, run - i); i = run - 1; continue; }
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '"': sc_buf_add(b, "\\\"", 2); break;

@@ -26,7 +26,9 @@ static const char END[] = "##paidend##";
 static size_t find_marker(const char *s, size_t n, size_t from, const char *m, size_t mlen)
 {
     for (size_t i = from; i + mlen <= n; i++) {
-        if (s[i] != '#') continue;
+        const char *h = memchr(s + i, '#', n - mlen + 1 - i);   /* most texts have none */
+        if (!h) break;
+        i = (size_t)(h - s);
         if (!strncasecmp(s + i, m, mlen)) return i;
     }
     return n;

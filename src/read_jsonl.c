@@ -96,7 +96,9 @@ static int emit(sc_jsonl_stream *js, const jv *f)
             return line_error(js, SC_EFORMAT, "\"%s\" must be a string", field_names[k]);
     sc_raw raw = {0};
     sc_err e = {0};
-    int rc = sc_read_finish(f[F_TEXT].p, f[F_TEXT].n, js->lim, "jsonl", "utf-8", &raw, &e);
+    /* valid UTF-8 already: fast_parse checked the line, unescape writes
+       valid sequences, jansson rejects invalid ones */
+    int rc = sc_read_finish_valid(f[F_TEXT].p, f[F_TEXT].n, js->lim, "jsonl", "utf-8", &raw, &e);
     if (rc == SC_EEMPTY) return line_error(js, rc, "%s", "\"text\" is empty (only white space)");
     if (rc) return line_error(js, rc, "\"text\": %s", e.msg);
     raw.line = js->lineno;

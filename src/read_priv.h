@@ -19,6 +19,10 @@
 ** Sets out->format and out->encoding (static strings); other fields zero. */
 int sc_read_finish(const char *s, size_t n, const sc_read_limits *lim,
                    const char *format, const char *encoding, sc_raw *out, sc_err *err);
+/* The same for s that the caller has already checked to be valid UTF-8 (the
+** JSONL reader checks whole lines): skips the second check. */
+int sc_read_finish_valid(const char *s, size_t n, const sc_read_limits *lim,
+                         const char *format, const char *encoding, sc_raw *out, sc_err *err);
 
 /* "12.3 MiB" style size for messages, written into buf. */
 const char *sc_read_size(size_t bytes, char buf[32]);

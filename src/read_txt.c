@@ -58,12 +58,21 @@ static int is_space_at(const unsigned char *s, size_t n, size_t i, size_t *adv)
 int sc_read_finish(const char *str, size_t n, const sc_read_limits *lim,
                    const char *format, const char *encoding, sc_raw *out, sc_err *err)
 {
-    const unsigned char *s = (const unsigned char *)str;
     memset(out, 0, sizeof *out);
     if (lim && n > lim->max_text_bytes) return too_large(err, n, lim->max_text_bytes);
     size_t bad = sc_utf8_check(str, n);
     if (bad < n)
-        return sc_err_set(err, SC_EENCODING, "invalid UTF-8 (byte 0x%02X at offset %zu)", s[bad], bad);
+        return sc_err_set(err, SC_EENCODING, "invalid UTF-8 (byte 0x%02X at offset %zu)",
+                          (unsigned char)str[bad], bad);
+    return sc_read_finish_valid(str, n, lim, format, encoding, out, err);
+}
+
+int sc_read_finish_valid(const char *str, size_t n, const sc_read_limits *lim,
+                         const char *format, const char *encoding, sc_raw *out, sc_err *err)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    memset(out, 0, sizeof *out);
+    if (lim && n > lim->max_text_bytes) return too_large(err, n, lim->max_text_bytes);
     const void *nul = memchr(s, 0, n);
     if (nul)
         return sc_err_set(err, SC_EFORMAT, "binary data, not text (NUL character at offset %zu)",
@@ -81,6 +90,15 @@ int sc_read_finish(const char *str, size_t n, const sc_read_limits *lim,
             size_t adv;
             if (is_space_at(s, n, i, &adv) || c == '\r' || c == '\f' || c == '\v') space_end = i + adv;
             else blank = 0;
+        }
+        if (!blank) {              /* past the leading white space: copy runs */
+            size_t j = i;
+            while (j < n && s[j] >= 0x20 && s[j] != 0x7F) j++;
+            memcpy(t + o, s + i, j - i);
+            o += j - i;
+            i = j;
+            if (i == n) break;
+            c = s[i];
         }
         if (c >= 0x20 && c != 0x7F) { t[o++] = (char)c; i++; continue; }
         if (c == '\r') { t[o++] = '\n'; i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1; continue; }
