@@ -204,7 +204,7 @@ int sc_read_txt(const unsigned char *data, size_t n, const sc_read_limits *lim, 
     if (ctl >= 4 && ctl * 50 > n)
         return sc_err_set(err, SC_EFORMAT, "binary data, not text (%zu control bytes in %zu)", ctl, n);
     size_t bad = sc_utf8_check((const char *)data, n);
-    if (bad == n) return sc_read_finish((const char *)data, n, lim, "txt", bom ? "utf-8-bom" : "utf-8", out, err);
+    if (bad == n) return sc_read_finish_valid((const char *)data, n, lim, "txt", bom ? "utf-8-bom" : "utf-8", out, err);
     if (bom)
         return sc_err_set(err, SC_EENCODING, "UTF-8 BOM but invalid UTF-8 (byte 0x%02X at offset %zu)", data[bad], bad);
     sc_buf b = SC_BUF_INIT;
