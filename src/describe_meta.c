@@ -270,7 +270,9 @@ static size_t match_part(const char *s, size_t n, size_t i, int min, int max, co
         }
         p = q;
         if (k < min) continue;
+        if (p + 3 > n) continue;       /* every suffix is at least one Han character */
         for (const char *const *sf = suffixes; *sf; sf++) {
+            if (memcmp(s + p, *sf, 3)) continue;        /* first character first: cheap */
             size_t sl = strlen(*sf);
             if (p + sl <= n && !memcmp(s + p, *sf, sl)) {
                 size_t e = p + sl, t = e;
