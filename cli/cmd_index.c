@@ -1,7 +1,9 @@
 /*
-** cmd_index.c — `sucai index rebuild` (the index again from the store) and
-** `sucai index check` (every segment's checksums and ordering, and that the
-** index holds as many documents as the store; exit 1 on damage).
+** cmd_index.c — `sucai index rebuild` (the index again from the store),
+** `sucai index optimize` (all segments merged into one, as after a bulk
+** import: the fewest dictionary lookups a query) and `sucai index check`
+** (every segment's checksums and ordering, and that the index holds as many
+** documents as the store; exit 1 on damage).
 */
 #include <stdio.h>
 #include <string.h>
@@ -12,23 +14,24 @@ int cmd_index(int argc, char **argv)
 {
     int a = 1;
     if (a < argc && !strcmp(argv[a], "--library") && a + 2 < argc) { g_cli.library = argv[a + 1]; a += 2; }
-    if (a >= argc || (strcmp(argv[a], "rebuild") && strcmp(argv[a], "check"))) {
-        fprintf(stderr, "usage: sucai index rebuild|check\n");
+    if (a >= argc || (strcmp(argv[a], "rebuild") && strcmp(argv[a], "optimize") && strcmp(argv[a], "check"))) {
+        fprintf(stderr, "usage: sucai index rebuild|optimize|check\n");
         return 2;
     }
-    int rebuild = !strcmp(argv[a], "rebuild");
-    sc_library *lib = cli_open(!rebuild);
+    int rebuild = !strcmp(argv[a], "rebuild"), optimize = !strcmp(argv[a], "optimize");
+    sc_library *lib = cli_open(!rebuild && !optimize);
     if (!lib) return 2;
     sc_err e = {0};
     int rc;
-    if (rebuild) {
-        rc = sc_library_reindex(lib, &e);
+    if (rebuild || optimize) {
+        rc = rebuild ? sc_library_reindex(lib, &e) : SC_OK;
         if (!rc) {
             sc_index *ix = sc_library_index(lib);
             sc_index_optimize(ix);
             rc = sc_index_commit(ix, sc_index_seq(ix), &e);
         }
-        if (!rc) printf("index rebuilt: %lld documents, %lld bytes\n", (long long)sc_index_doc_count(sc_library_index(lib)),
+        if (!rc) printf("index %s: %lld documents, %lld bytes\n", rebuild ? "rebuilt" : "optimized",
+                        (long long)sc_index_doc_count(sc_library_index(lib)),
                         (long long)sc_index_disk_bytes(sc_library_index(lib)));
     } else {
         rc = sc_index_check(sc_library_index(lib), &e);

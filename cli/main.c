@@ -20,7 +20,7 @@ static const struct {
     {"stats", cmd_stats, "stats [--json]                 documents and characters by type and year"},
     {"delete", cmd_delete, "delete ID                      remove a document"},
     {"search", cmd_search, "search [options] QUERY         search the library (see README)"},
-    {"index", cmd_index, "index rebuild|check            rebuild or verify the index"},
+    {"index", cmd_index, "index rebuild|optimize|check   rebuild, merge into one segment, or verify"},
     {"export", cmd_export, "export ID [--format docx|txt] [-o FILE|-]  |  export --zip OUT.zip ID..."},
     {"serve", cmd_serve, "serve [--listen ADDR:PORT]     run the HTTP server"},
     {"user", cmd_user, "user add|set|list ...          manage accounts"},

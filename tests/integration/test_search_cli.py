@@ -6,6 +6,7 @@ Ingests ../shared/samples (the seed document and samples/raw), then checks:
     sqlite3; normalised here independently: full-width -> ASCII, lower
     case, whitespace runs -> one space, phrases never cross a line break)
     for hand-written queries and random substrings of stored documents;
+  - `index optimize` merges the segments into one and changes no answer;
   - `--count` prints that number; `--json` and `--batch` print the
     documented objects; a bad query is exit 2 (or an {"error"} line in
     batch mode); the text output marks matches with 【】;
@@ -146,6 +147,25 @@ def main():
             checked += 1
         if any(p for _, _, p in rows) and not checked:
             fail("documents have paid parts but no paid-only phrase was found to check")
+        # index optimize: a second batch makes a second segment; merging all
+        # into one changes no answer
+        r = run(lib, "ingest", os.path.join(ROOT, "examples"))
+        segs = lambda: sorted(f for f in os.listdir(os.path.join(lib, "index")) if f.endswith(".sxs"))
+        before = run(lib, "search", "--batch", "--ids", stdin="\n".join(queries) + "\n").stdout
+        if len(segs()) < 2:
+            fail("expected several segments before optimize, found %s" % segs())
+        r = run(lib, "index", "optimize")
+        if r.returncode != 0 or "index optimized" not in r.stdout:
+            fail("index optimize: exit %d %r %r" % (r.returncode, r.stdout, r.stderr))
+        if len(segs()) != 1:
+            fail("after optimize: segments %s" % segs())
+        r = run(lib, "index", "check")
+        if r.returncode != 0:
+            fail("index check after optimize: %r" % r.stderr)
+        after = run(lib, "search", "--batch", "--ids", stdin="\n".join(queries) + "\n").stdout
+        strip = lambda out: [dict((k, v) for k, v in json.loads(l).items() if k != "took_ms") for l in out.strip().split("\n")]
+        if strip(before) != strip(after):
+            fail("answers changed by index optimize")
         print("checked %d queries, %d paid-only phrases" % (len(queries), checked))
     if failures:
         print("%d failures" % len(failures))
