@@ -113,13 +113,15 @@ static int merge_segs(sc_index *ix, sc_ix_wseg **ins, size_t k, uint32_t no, sc_
             sc_postit_init(&it, &cur[i].t);
             for (uint32_t d = sc_postit_next(&it); d != SC_DOC_END; d = sc_postit_next(&it)) {
                 if (d >= ins[i]->seg->n_docs) { it.bad = 1; break; }
-                uint32_t nd2 = remap[i][d];
+                /* without deletions the new number is an offset: no
+                   lookup in remap, whose misses were most of a merge */
+                uint32_t nd2 = ins[i]->n_del ? remap[i][d] : remap[i][0] + d;
                 if (nd2 == UINT32_MAX) continue;
                 if (it.positional) {
                     uint32_t np;
                     const uint32_t *ps = sc_postit_positions(&it, &np);
                     if (!ps) { it.bad = 1; break; }
-                    for (uint32_t j = 0; j < np; j++) if (sc_ix_pl_pos(&pl, ps[j])) rc = SC_ENOMEM;
+                    if (sc_ix_pl_pos_n(&pl, ps, np)) rc = SC_ENOMEM;
                 }
                 if (sc_ix_pl_doc(&pl, nd2, sc_postit_tf(&it))) rc = SC_ENOMEM;
             }

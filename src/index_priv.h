@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "doc.h"
@@ -138,6 +139,21 @@ static inline int sc_ix_pl_pos(sc_ix_plist *p, uint32_t pos)
         p->pcap = cap;
     }
     p->pos[p->np++] = pos;
+    return 0;
+}
+
+static inline int sc_ix_pl_pos_n(sc_ix_plist *p, const uint32_t *pos, uint32_t n)
+{
+    if (p->np + n > p->pcap) {
+        size_t cap = p->pcap ? p->pcap : 4096;
+        while (cap < p->np + n) cap *= 2;
+        uint32_t *d = realloc(p->pos, cap * sizeof *d);
+        if (!d) return -1;
+        p->pos = d;
+        p->pcap = cap;
+    }
+    memcpy(p->pos + p->np, pos, n * sizeof *pos);
+    p->np += n;
     return 0;
 }
 
