@@ -138,6 +138,11 @@ def main():
             LABEL.get(name, name), fmt(e['build']), fmt(size, 0), fmt(med, 2), fmt(p99, 2),
             fmt(mean, 2), cnt, fmt(ratio, 1), fmt(bratio, 1),
             '—' if diff is None or name == 'ripgrep' else diff))
+    try:
+        with open(os.path.join(sd, 'build_parts')) as f:
+            print('\nsucai build = %s' % f.read().strip())
+    except OSError:
+        pass
     db = engines['sucai'].get('db')
     print('\nsucai library.db (documents, metadata; not counted as index): %s MB'
           % fmt(db / 1e6 if db else None, 0))
