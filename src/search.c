@@ -38,8 +38,10 @@ typedef struct pmatch {
     const sc_qalt *alt;
     const sc_seg *seg;
     int title_only, need_stats, dead, started;
+    int lazy_title;            /* 2 chars: tf_title left to pm_title() (run_single) */
     sc_postit *its;            /* k iterators */
     uint32_t *offs;
+    size_t *order;             /* the k - 1 others than lead, rarest first */
     size_t k, lead;
     sc_postit tit;             /* 1 char: title-unigram list */
     int has_tit;
@@ -72,7 +74,8 @@ static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_sta
     size_t cap = a->n == 1 ? 1 : a->n / 2 + 2;
     pm->its = calloc(cap, sizeof *pm->its);
     pm->offs = calloc(cap, sizeof *pm->offs);
-    if (!pm->its || !pm->offs) return SC_ENOMEM;
+    pm->order = calloc(cap, sizeof *pm->order);
+    if (!pm->its || !pm->offs || !pm->order) return SC_ENOMEM;
     sc_term t;
     if (a->n == 1) {
         pm->k = 1;
@@ -92,6 +95,13 @@ static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_sta
         sc_postit_init(&pm->its[i], &t);
         if (pm->its[i].df < pm->its[pm->lead].df) pm->lead = i;
     }
+    size_t m = 0;                      /* insertion sort by df */
+    for (size_t i = 0; i < pm->k; i++) {
+        if (i == pm->lead) continue;
+        size_t j = m++;
+        for (; j && pm->its[pm->order[j - 1]].df > pm->its[i].df; j--) pm->order[j] = pm->order[j - 1];
+        pm->order[j] = i;
+    }
     return SC_OK;
 }
 
@@ -101,40 +111,59 @@ static void pm_free(pmatch *pm)
     sc_postit_free(&pm->tit);
     free(pm->its);
     free(pm->offs);
+    free(pm->order);
 }
 
 static uint64_t pm_cost(const pmatch *pm) { return pm->dead ? 0 : pm->its[pm->lead].df; }
 
+/* Keeps the starts s of cand[0..m) where ps (positions of one covering
+** bigram, ascending) holds s + off; *at is where the previous call left
+** off in ps (starts come in ascending order).  Returns how many remain. */
+static size_t line_up(uint32_t *cand, size_t m, const uint32_t *ps, uint32_t np, uint32_t *at, uint32_t off)
+{
+    size_t keep = 0;
+    uint32_t a = *at;
+    for (size_t c = 0; c < m; c++) {
+        uint32_t want = cand[c] + off;
+        while (a < np && ps[a] < want) a++;
+        if (a >= np) break;                     /* no later start can match */
+        if (ps[a] == want) cand[keep++] = cand[c];
+    }
+    *at = a;
+    return keep;
+}
+
 /* Counts occurrences of the phrase in the current doc of every iterator
-** (all on the same doc); *tft gets those inside the title. */
+** (all on the same doc); *tft gets those inside the title.  The lead's
+** starts are lined up against the other bigrams rarest first, a chunk at a
+** time, and a bigram's positions are only decoded (a whole block of them,
+** in index_postings.c) while some start survives: most candidates of a
+** rare phrase made of common bigrams fail on the first one or two. */
 static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
 {
     size_t k = pm->k, n = pm->alt->n;
     const uint32_t *ps[130];
-    uint32_t np[130], at[130];
-    for (size_t i = 0; i < k; i++) {
-        ps[i] = sc_postit_positions(&pm->its[i], &np[i]);
-        if (!ps[i]) return 0;
-        at[i] = 0;
-    }
-    uint32_t tf = 0;
+    uint32_t np[130], at[130], cand[256], nl;
+    uint8_t got[130] = {0};
+    const uint32_t *lp = sc_postit_positions(&pm->its[pm->lead], &nl);
+    uint32_t lo = pm->offs[pm->lead], tf = 0;
     *tft = 0;
-    uint32_t lo = pm->offs[pm->lead];
-    for (uint32_t j = 0; j < np[pm->lead]; j++) {
-        if (ps[pm->lead][j] < lo) continue;
-        uint32_t s = ps[pm->lead][j] - lo;
-        size_t i;
-        for (i = 0; i < k; i++) {
-            if (i == pm->lead) continue;
-            uint32_t want = s + pm->offs[i];
-            while (at[i] < np[i] && ps[i][at[i]] < want) at[i]++;
-            if (at[i] >= np[i]) return tf;      /* no later start can match */
-            if (ps[i][at[i]] != want) break;
+    if (!lp) return 0;
+    for (uint32_t j = 0; j < nl;) {
+        size_t m = 0;
+        for (; j < nl && m < sizeof cand / sizeof cand[0]; j++)
+            if (lp[j] >= lo) cand[m++] = lp[j] - lo;
+        for (size_t r = 0; r + 1 < k && m; r++) {
+            size_t i = pm->order[r];
+            if (!got[i]) {
+                if (!(ps[i] = sc_postit_positions(&pm->its[i], &np[i]))) return 0;
+                got[i] = 1;
+                at[i] = 0;
+            }
+            m = line_up(cand, m, ps[i], np[i], &at[i], pm->offs[i]);
         }
-        if (i == k) {
-            tf++;
-            if (s + n <= title_len) (*tft)++;
-        }
+        tf += (uint32_t)m;
+        for (size_t c = 0; c < m; c++) if (cand[c] + n <= title_len) (*tft)++;
     }
     return tf;
 }
@@ -153,7 +182,7 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
         if (pm->alt->n == 1) {
             pm->tf = sc_postit_tf(lead);
             pm->tf_title = pm->title_only ? pm->tf : 0;
-            if (pm->has_tit && sc_postit_advance(&pm->tit, d) == d) pm->tf_title = sc_postit_tf(&pm->tit);
+            if (pm->has_tit && !pm->lazy_title && sc_postit_advance(&pm->tit, d) == d) pm->tf_title = sc_postit_tf(&pm->tit);
             return pm->doc = d;
         }
         int all = 1;
@@ -165,7 +194,7 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
         }
         if (!all) continue;
         uint32_t tft = 0, tf;
-        if (pm->k == 1 && !pm->title_only && !pm->need_stats) {
+        if (pm->k == 1 && !pm->title_only && (!pm->need_stats || pm->lazy_title)) {
             tf = sc_postit_tf(lead);
         } else {
             tf = verify(pm, seg->title_len[d], &tft);
@@ -176,6 +205,24 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
         pm->tf_title = tft;
         return pm->doc = d;
     }
+}
+
+/* How many title occurrences the current doc of a lazy two-character
+** matcher (pm_next left tf_title at 0) can have: at most tf, and at most
+** one per start inside the title. */
+static uint32_t pm_title_max(const pmatch *pm, uint32_t title_len)
+{
+    if (!pm->lazy_title || title_len < 2) return 0;
+    return pm->tf < title_len - 1 ? pm->tf : title_len - 1;
+}
+
+/* Sets tf_title for the current doc of a lazy matcher, as pm_next would
+** have (from the bigram's positions). */
+static void pm_title(pmatch *pm, uint32_t title_len)
+{
+    uint32_t tft = 0;
+    verify(pm, title_len, &tft);
+    pm->tf_title = tft;
 }
 
 /* ---- clauses ------------------------------------------------------------- */
@@ -331,13 +378,27 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
     const double idf = x->idf[0], k1 = SC_BM25_K1, boost = SC_TITLE_BOOST - 1.0;
     const double c1 = k1 * (1.0 - SC_BM25_B), c2 = k1 * SC_BM25_B / (x->snap->avg_len > 0 ? x->snap->avg_len : 1);
     collector *col = &x->col;
+    /* Title counts (a list more to advance, or a block of positions to
+    ** decode) are only worked out for a document whose score could still
+    ** reach the top k with every possible title match.  Scores grow with
+    ** t, and t grows by at least 2 when a title match is added, far above
+    ** the rounding of the formula, so the bound never undercuts the score. */
+    pm->lazy_title = x->scoring && col->keep && col->sort == SC_SORT_RELEVANCE &&
+                     !pm->title_only && pm->alt->n == 2;
     for (uint32_t d = pm_next(pm, 0); d != SC_DOC_END && d < s->n_docs; d = pm_next(pm, d + 1)) {
         if (sc_sview_deleted(v, d)) continue;
         x->total++;
         if (!x->scoring) continue;
+        int full = col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE;
+        uint32_t tmax = pm->lazy_title ? pm_title_max(pm, s->title_len[d]) : 0;  /* a column read is a cache miss */
+        if (tmax) {
+            double t = pm->tf + boost * tmax;
+            if (full && idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]) < col->v[0].score) continue;
+            pm_title(pm, s->title_len[d]);
+        }
         double t = pm->tf + boost * pm->tf_title;
         double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
-        if (col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE && score < col->v[0].score) continue;
+        if (full && score < col->v[0].score) continue;
         cand c = {score, s->date[d], vi, d, s->num[d]};
         collect(col, &c);
         if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
@@ -401,15 +462,20 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         if (!ok) continue;
         x->total++;
         if (!x->scoring) continue;
-        cand c = {0, s->date[d], vi, d, s->num[d]};
+        double score = 0;
         size_t ai = 0;
         for (size_t i = 0; i < q->n; i++) {
             for (size_t j = 0; j < q->c[i].n; j++, ai++) {
                 const pmatch *pm = &cl[i].pm[j];
                 if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
-                c.score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
+                score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
             }
         }
+        /* collect() would turn it away: spare the date and number columns
+           (a cache miss each) */
+        const collector *col = &x->col;
+        if (col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE && score < col->v[0].score) continue;
+        cand c = {score, s->date[d], vi, d, s->num[d]};
         collect(&x->col, &c);
         if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
     }
