@@ -495,34 +495,63 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static int make_hit(sc_store *st, const sc_snapshot *snap, const cand *c, const sc_query *q,
-                    int can_read_paid, sc_hit *h, sc_err *err)
+/* The index's part of a hit: id, type, year, score. */
+static int hit_from_index(const sc_snapshot *snap, const cand *c, sc_hit *h, sc_err *err)
 {
     const sc_seg *s = snap->v[c->view].seg;
     h->id = strdup(sc_seg_str(s, s->id_off[c->doc]));
     h->type = strdup(sc_seg_str(s, s->type_off[c->doc]));
     h->year = s->year[c->doc];
     h->score = c->score;
-    if (!h->id || !h->type) return sc_err_set(err, SC_ENOMEM, "out of memory");
-    if (!st) return SC_OK;
-    sc_doc d;
-    int rc = sc_store_get_text_num(st, c->num, can_read_paid ? 1 : 0, &d, err);
-    if (rc == SC_ENOTFOUND) {   /* deleted since the snapshot's commit */
+    return h->id && h->type ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
+}
+
+typedef struct hit_ctx {
+    sc_hit *hits;
+    const sc_query *q;
+    int can_read_paid;
+    sc_err *err;
+} hit_ctx;
+
+/* The store's part of hit i (sc_store_hit_cb): title, date, type, year
+** and the snippet; d is NULL when the document was deleted since the
+** snapshot's commit. */
+static int hit_from_store(void *ctx, size_t i, const sc_doc *d)
+{
+    hit_ctx *hc = ctx;
+    sc_hit *h = &hc->hits[i];
+    if (!d) {
         h->title = strdup("");
         h->snippet = strdup("");
-        return h->title && h->snippet ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
+        return h->title && h->snippet ? SC_OK : sc_err_set(hc->err, SC_ENOMEM, "out of memory");
     }
-    if (rc) return rc;
     /* a paywall marker may sit inside the title line: below member, only
        its free part goes out */
-    h->title = can_read_paid || !d.title ? sc_strdup(d.title ? d.title : "")
-                                         : sc_title_public(d.title, d.free_chars);
-    h->date = sc_strdup(d.date);
-    if (d.doc_type) { free(h->type); h->type = sc_strdup(d.doc_type); }
-    h->year = d.year;
-    rc = sc_snippet(&d, can_read_paid, q, h, err);
-    sc_doc_free(&d);
-    if (!rc && (!h->title || !h->type)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    h->title = hc->can_read_paid || !d->title ? sc_strdup(d->title ? d->title : "")
+                                             : sc_title_public(d->title, d->free_chars);
+    h->date = sc_strdup(d->date);
+    if (d->doc_type) { free(h->type); h->type = sc_strdup(d->doc_type); }
+    h->year = d->year;
+    int rc = sc_snippet(d, hc->can_read_paid, hc->q, h, hc->err);
+    if (!rc && (!h->title || !h->type)) rc = sc_err_set(hc->err, SC_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Fills hits[0..n) from the candidates c[0..n): the index's columns, then
+** (with a store) one walk over the store for titles and snippets. */
+static int make_hits(sc_store *st, const sc_snapshot *snap, const cand *c, size_t n, const sc_query *q,
+                     int can_read_paid, sc_hit *hits, sc_err *err)
+{
+    int64_t *nums = malloc((n ? n : 1) * sizeof *nums);
+    if (!nums) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    int rc = SC_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        nums[i] = c[i].num;
+        rc = hit_from_index(snap, &c[i], &hits[i], err);
+    }
+    hit_ctx hc = {hits, q, can_read_paid, err};
+    if (!rc && st) rc = sc_store_each_hit(st, nums, n, can_read_paid ? 1 : 0, hit_from_store, &hc, err);
+    free(nums);
     return rc;
 }
 
@@ -575,10 +604,8 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
             if (n > (size_t)limit) n = (size_t)limit;
             r->hits = calloc(n, sizeof *r->hits);
             if (!r->hits) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
-            for (size_t i = 0; i < n && !rc; i++) {
-                r->n_hits++;
-                rc = make_hit(st, snap, &x.col.v[(size_t)offset + i], &q, opts->can_read_paid, &r->hits[i], err);
-            }
+            r->n_hits = n;
+            rc = make_hits(st, snap, x.col.v + offset, n, &q, opts->can_read_paid, r->hits, err);
         }
     }
 out:
