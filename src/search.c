@@ -116,54 +116,40 @@ static void pm_free(pmatch *pm)
 
 static uint64_t pm_cost(const pmatch *pm) { return pm->dead ? 0 : pm->its[pm->lead].df; }
 
-/* Keeps the starts s of cand[0..m) where ps (positions of one covering
-** bigram, ascending) holds s + off; *at is where the previous call left
-** off in ps (starts come in ascending order).  Returns how many remain. */
-static size_t line_up(uint32_t *cand, size_t m, const uint32_t *ps, uint32_t np, uint32_t *at, uint32_t off)
-{
-    size_t keep = 0;
-    uint32_t a = *at;
-    for (size_t c = 0; c < m; c++) {
-        uint32_t want = cand[c] + off;
-        while (a < np && ps[a] < want) a++;
-        if (a >= np) break;                     /* no later start can match */
-        if (ps[a] == want) cand[keep++] = cand[c];
-    }
-    *at = a;
-    return keep;
-}
-
 /* Counts occurrences of the phrase in the current doc of every iterator
-** (all on the same doc); *tft gets those inside the title.  The lead's
-** starts are lined up against the other bigrams rarest first, a chunk at a
-** time, and a bigram's positions are only decoded (a whole block of them,
-** in index_postings.c) while some start survives: most candidates of a
-** rare phrase made of common bigrams fail on the first one or two. */
+** (all on the same doc); *tft gets those inside the title.  Each start of
+** the lead bigram is checked against the other covering bigrams rarest
+** first, and a bigram's positions (a whole block of them, decoded in
+** index_postings.c) are only decoded when a start gets that far: most
+** candidates of a rare phrase made of common bigrams fail on the first. */
 static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
 {
-    size_t k = pm->k, n = pm->alt->n;
+    size_t k = pm->k, n = pm->alt->n, ready = 0;   /* ready: order[0..ready) decoded */
     const uint32_t *ps[130];
-    uint32_t np[130], at[130], cand[256], nl;
-    uint8_t got[130] = {0};
+    uint32_t np[130], at[130], nl;
     const uint32_t *lp = sc_postit_positions(&pm->its[pm->lead], &nl);
     uint32_t lo = pm->offs[pm->lead], tf = 0;
     *tft = 0;
     if (!lp) return 0;
-    for (uint32_t j = 0; j < nl;) {
-        size_t m = 0;
-        for (; j < nl && m < sizeof cand / sizeof cand[0]; j++)
-            if (lp[j] >= lo) cand[m++] = lp[j] - lo;
-        for (size_t r = 0; r + 1 < k && m; r++) {
-            size_t i = pm->order[r];
-            if (!got[i]) {
-                if (!(ps[i] = sc_postit_positions(&pm->its[i], &np[i]))) return 0;
-                got[i] = 1;
-                at[i] = 0;
+    for (uint32_t j = 0; j < nl; j++) {
+        if (lp[j] < lo) continue;
+        uint32_t s = lp[j] - lo;
+        size_t r;
+        for (r = 0; r + 1 < k; r++) {
+            if (r == ready) {
+                if (!(ps[r] = sc_postit_positions(&pm->its[pm->order[r]], &np[r]))) return 0;
+                at[r] = 0;
+                ready++;
             }
-            m = line_up(cand, m, ps[i], np[i], &at[i], pm->offs[i]);
+            uint32_t want = s + pm->offs[pm->order[r]];
+            while (at[r] < np[r] && ps[r][at[r]] < want) at[r]++;
+            if (at[r] >= np[r]) return tf;      /* no later start can match */
+            if (ps[r][at[r]] != want) break;
         }
-        tf += (uint32_t)m;
-        for (size_t c = 0; c < m; c++) if (cand[c] + n <= title_len) (*tft)++;
+        if (r + 1 >= k) {
+            tf++;
+            if (s + n <= title_len) (*tft)++;
+        }
     }
     return tf;
 }
