@@ -160,7 +160,8 @@ static sc_doc make_doc(const char *title, const char *text, size_t free_len)
 }
 
 static const char *pieces[] = {"廉政", "建设", "，", "\n", " ", "  ", "\t", "　", "党风", "廉", "政", "建", "設", "GDP", "gdp",
-                               "增长", "５G", "5g", "的", "A", "b", "ab", "。", "\xc2\xa0", "x", "廉政建设", "\xff"};
+                               "增长", "５G", "5g", "的", "A", "b", "ab", "。", "\xc2\xa0", "x", "廉政建设", "\xff",
+                               "\xe5\xbb", "\xed\xa0\x80", "\xe0\x80\xaf", "\xf0\x9f\x98\x80", "Ä", "\xef\xbc\xa1"};
 
 /* Random text of about `chars` pieces, title line first unless none. */
 static char *random_text(size_t chars, int title)
@@ -291,7 +292,24 @@ static void test_paywall_flag(void **state)
     hit_free(&h);
 }
 
-/* sc_normalize_step in pieces of every size joins into sc_normalize. */
+/* normalize.h's rule a code point at a time: sc_utf8_next (U+FFFD for a
+** bad byte), sc_norm_char, one space for a run. */
+static size_t ref_normalize(const char *t, size_t len, uint32_t *cps, uint32_t *off)
+{
+    size_t i = 0, n = 0;
+    while (i < len) {
+        size_t at = i;
+        int32_t v = sc_utf8_next(t, len, &i);
+        uint32_t f = sc_norm_char(v < 0 ? 0xFFFD : (uint32_t)v);
+        if (f == ' ' && n && cps[n - 1] == ' ') continue;
+        cps[n] = f;
+        off[n++] = (uint32_t)at;
+    }
+    return n;
+}
+
+/* sc_normalize follows the rule, and sc_normalize_step in pieces of every
+** size joins into it. */
 static void test_normalize_step(void **state)
 {
     (void)state;
@@ -302,6 +320,9 @@ static void test_normalize_step(void **state)
         sc_norm whole = {0};
         assert_int_equal(sc_normalize(t, len, 1, &whole), SC_OK);
         uint32_t *cps = malloc((len + 1) * 4), *off = malloc((len + 1) * 4);
+        assert_int_equal(ref_normalize(t, len, cps, off), whole.n);
+        assert_memory_equal(cps, whole.cps, whole.n * 4);
+        assert_memory_equal(off, whole.off, whole.n * 4);
         size_t piece = 1 + (size_t)(rand() % 7), pos = 0, n = 0;
         uint32_t prev = 0;
         for (size_t got; (got = sc_normalize_step(t, len, &pos, &prev, cps + n, off + n, piece)); n += got)
