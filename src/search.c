@@ -4,18 +4,24 @@
 ** Per segment, every phrase becomes a matcher over posting iterators:
 **   1 character   the unigram list (tf), plus the title-unigram list for the
 **                 title boost;
-**   2 characters  the bigram list (tf; positions only for title counts);
+**   2 characters  the bigram list (tf; positions only for title counts,
+**                 and for a top k only where the document could enter it);
 **   3 or more     bigrams at offsets 0, 2, 4, ... and n-2 that cover the
 **                 phrase; the rarest leads, the others advance() to it over
 **                 their skip tables, and a document matches when positions
-**                 p, p+2, ... line up.  Text is never rescanned.
+**                 p, p+2, ... line up (checked rarest first, decoding no
+**                 more positions than needed).  After GAP_AFTER candidates
+**                 fail, the skipped bigrams 1, 3, ... join the document
+**                 filter.  Text is never rescanned.
 ** A clause (alternatives joined by '|') is a union of matchers; the query is
 ** driven by its cheapest positive clause made only of phrases; the other
 ** clauses, the NOT clauses and field filters are checked on each candidate
 ** by advancing to it.  Counting is exact: every candidate is decided.
 ** Each match is scored (rank.c); a heap keeps the top offset+limit, or all
-** matches are kept when every id is wanted.  Snippets are made for the
-** returned hits only (snippet.c), from the store, paid part per caller.
+** matches are kept when every id is wanted; what cannot enter the heap is
+** turned away before its other columns are read.  Snippets are made for
+** the returned hits only (snippet.c), from the store (one read transaction
+** for them all), paid part per caller.
 */
 #include "search.h"
 
@@ -38,15 +44,25 @@ typedef struct pmatch {
     const sc_qalt *alt;
     const sc_seg *seg;
     int title_only, need_stats, dead, started;
-    int lazy_title;            /* 2 chars: tf_title left to pm_title() (run_single) */
+    int lazy_title;            /* 2 chars: tf_title left to pm_title() (lazy_ok) */
     sc_postit *its;            /* k iterators */
     uint32_t *offs;
     size_t *order;             /* the k - 1 others than lead, rarest first */
     size_t k, lead;
     sc_postit tit;             /* 1 char: title-unigram list */
     int has_tit;
+    sc_postit *gap;            /* the bigrams between the covering ones */
+    size_t n_gap;
+    uint32_t fails;            /* candidates verify() turned down */
     uint32_t doc, tf, tf_title;
 } pmatch;
+
+/* After this many candidates turned down by their positions, a phrase of 4
+** or more characters also requires, document by document, the bigrams the
+** cover skips (1, 3, ... of 大量通过: 量通): a document missing one cannot
+** hold the phrase, and such a bigram is often far rarer than the phrase's
+** parts (706 candidates of 大量通过 on the whole corpus, one match). */
+#define GAP_AFTER 16
 
 static int phrase_has_nl(const sc_qalt *a)
 {
@@ -108,6 +124,8 @@ static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_sta
 static void pm_free(pmatch *pm)
 {
     for (size_t i = 0; pm->its && i < pm->k; i++) sc_postit_free(&pm->its[i]);
+    for (size_t i = 0; i < pm->n_gap; i++) sc_postit_free(&pm->gap[i]);
+    free(pm->gap);
     sc_postit_free(&pm->tit);
     free(pm->its);
     free(pm->offs);
@@ -154,6 +172,34 @@ static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
     return tf;
 }
 
+/* Adds the iterators of the bigrams at odd offsets the cover skips (see
+** GAP_AFTER) that are no more common than the lead (a commoner one would
+** cost more to walk than it saves); one the segment lacks means no
+** document holds the phrase.  Out of memory it adds none: they only save
+** work. */
+static void add_gaps(pmatch *pm)
+{
+    size_t n = pm->alt->n;
+    const uint32_t *c = pm->alt->cps;
+    if (n < 4 || !(pm->gap = calloc(n / 2, sizeof *pm->gap))) return;
+    for (size_t o = 1; o + 2 < n; o += 2) {
+        sc_term t;
+        if (!sc_seg_term(pm->seg, SC_KEY_BI(c[o], c[o + 1]), &t)) { pm->dead = 1; return; }
+        if (t.df <= pm->its[pm->lead].df) sc_postit_init(&pm->gap[pm->n_gap++], &t);
+    }
+}
+
+/* The first doc >= d holding every gap bigram (d itself when all do), or
+** SC_DOC_END. */
+static uint32_t gaps_at(pmatch *pm, uint32_t d)
+{
+    for (size_t i = 0; i < pm->n_gap; i++) {
+        uint32_t o = sc_postit_advance(&pm->gap[i], d);
+        if (o != d) return o;
+    }
+    return d;
+}
+
 /* The first matching doc >= target (SC_DOC_END if none), with tf. */
 static uint32_t pm_next(pmatch *pm, uint32_t target)
 {
@@ -179,6 +225,11 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
             if (o > d) { target = o; all = 0; break; }
         }
         if (!all) continue;
+        if (pm->n_gap) {
+            uint32_t o = gaps_at(pm, d);
+            if (o == SC_DOC_END) return pm->doc = SC_DOC_END;
+            if (o > d) { target = o; continue; }
+        }
         uint32_t tft = 0, tf;
         if (pm->k == 1 && !pm->title_only && (!pm->need_stats || pm->lazy_title)) {
             tf = sc_postit_tf(lead);
@@ -186,7 +237,12 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
             tf = verify(pm, seg->title_len[d], &tft);
             if (pm->title_only) tf = tft;
         }
-        if (!tf) { target = d + 1; continue; }
+        if (!tf) {
+            target = d + 1;
+            if (++pm->fails == GAP_AFTER) add_gaps(pm);
+            if (pm->dead) return pm->doc = SC_DOC_END;
+            continue;
+        }
         pm->tf = tf;
         pm->tf_title = tft;
         return pm->doc = d;
@@ -355,6 +411,20 @@ static double phrase_df(const sc_snapshot *s, const sc_qalt *a)
     return best < 0 ? 0 : best;
 }
 
+/* Is the top k full, so that a candidate must beat its worst score? */
+static int top_k_full(const collector *col)
+{
+    return col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE;
+}
+
+/* May this matcher leave its title counts to pm_title (a two-character
+** phrase, scored, for a top k by relevance)? */
+static int lazy_ok(const qctx *x, const pmatch *pm)
+{
+    return x->scoring && x->col.keep && x->col.sort == SC_SORT_RELEVANCE && !pm->dead && !pm->title_only &&
+           pm->alt->n == 2;
+}
+
 /* One phrase, no filters: the loop without the clause machinery, BM25
 ** inlined, and a candidate that cannot enter the top k never built. */
 static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
@@ -369,13 +439,12 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
     ** reach the top k with every possible title match.  Scores grow with
     ** t, and t grows by at least 2 when a title match is added, far above
     ** the rounding of the formula, so the bound never undercuts the score. */
-    pm->lazy_title = x->scoring && col->keep && col->sort == SC_SORT_RELEVANCE &&
-                     !pm->title_only && pm->alt->n == 2;
+    pm->lazy_title = lazy_ok(x, pm);
     for (uint32_t d = pm_next(pm, 0); d != SC_DOC_END && d < s->n_docs; d = pm_next(pm, d + 1)) {
         if (sc_sview_deleted(v, d)) continue;
         x->total++;
         if (!x->scoring) continue;
-        int full = col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE;
+        int full = top_k_full(col);
         uint32_t tmax = pm->lazy_title ? pm_title_max(pm, s->title_len[d]) : 0;  /* a column read is a cache miss */
         if (tmax) {
             double t = pm->tf + boost * tmax;
@@ -390,6 +459,40 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
         if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
     return SC_OK;
+}
+
+/* The score of doc d (every clause aligned on it) into *out; returns 1
+** instead when a lazy matcher's title count would be needed and the score
+** cannot reach the top k even with every possible title match (the sum
+** of upper bounds, each computed as the score is, is never below it). */
+static int score_doc(qctx *x, cl_ev *cl, const sc_seg *s, uint32_t d, double *out)
+{
+    const sc_query *q = x->q;
+    uint32_t tl = UINT32_MAX;                  /* title length, read when needed */
+    int lazy = 0;
+    double score = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        score = 0;
+        size_t ai = 0;
+        for (size_t i = 0; i < q->n; i++) {
+            for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                pmatch *pm = &cl[i].pm[j];
+                if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                uint32_t tft = pm->tf_title;
+                if (pm->lazy_title) {
+                    if (tl == UINT32_MAX) tl = s->title_len[d];
+                    uint32_t m = pm_title_max(pm, tl);
+                    if (m && pass == 0) lazy = 1, tft = m;
+                    if (m && pass == 1) pm_title(pm, tl), tft = pm->tf_title;
+                }
+                score += sc_bm25(x->idf[ai], pm->tf, tft, s->len[d], x->snap->avg_len);
+            }
+        }
+        if (!lazy) break;
+        if (pass == 0 && top_k_full(&x->col) && score < x->col.v[0].score) return 1;
+    }
+    *out = score;
+    return 0;
 }
 
 static int run_view(qctx *x, uint32_t vi, sc_err *err)
@@ -426,6 +529,10 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         rc = run_single(x, vi, &cl[0].pm[0], err);   /* the common case, one phrase */
         goto out;
     }
+    int any_lazy = 0;
+    for (size_t i = 0; i < q->n; i++)
+        for (size_t j = 0; j < q->c[i].n && !q->c[i].neg; j++)
+            any_lazy |= cl[i].pm[j].lazy_title = lazy_ok(x, &cl[i].pm[j]);
     for (uint32_t target = 0;;) {
         uint32_t d;
         if (drv) d = cl_next(drv, target);
@@ -449,18 +556,21 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         x->total++;
         if (!x->scoring) continue;
         double score = 0;
-        size_t ai = 0;
-        for (size_t i = 0; i < q->n; i++) {
-            for (size_t j = 0; j < q->c[i].n; j++, ai++) {
-                const pmatch *pm = &cl[i].pm[j];
-                if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
-                score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
+        if (any_lazy) {
+            if (score_doc(x, cl, s, d, &score)) continue;
+        } else {
+            size_t ai = 0;             /* the same sum, without title bounds */
+            for (size_t i = 0; i < q->n; i++) {
+                for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                    const pmatch *pm = &cl[i].pm[j];
+                    if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                    score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
+                }
             }
         }
         /* collect() would turn it away: spare the date and number columns
            (a cache miss each) */
-        const collector *col = &x->col;
-        if (col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE && score < col->v[0].score) continue;
+        if (top_k_full(&x->col) && score < x->col.v[0].score) continue;
         cand c = {score, s->date[d], vi, d, s->num[d]};
         collect(&x->col, &c);
         if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
