@@ -495,8 +495,20 @@ static int score_doc(qctx *x, cl_ev *cl, const sc_seg *s, uint32_t d, double *ou
     return 0;
 }
 
+/* Is one phrase's BM25 surely below min?  Without sc_bm25's two divisions
+** (their latency is much of a common character's cost per document), with
+** a margin far above the rounding of either form, so that it never says
+** yes for a score that reaches min. */
+static int bm25_below(double idf, uint32_t tf, uint32_t tf_title, uint32_t len, double c1, double c2, double min)
+{
+    double t = tf + (SC_TITLE_BOOST - 1.0) * tf_title;
+    return idf * t * (SC_BM25_K1 + 1.0) < min * (t + c1 + c2 * len) * (1.0 - 1e-9);
+}
+
 static int run_view(qctx *x, uint32_t vi, sc_err *err)
 {
+    const double c1 = SC_BM25_K1 * (1.0 - SC_BM25_B);
+    const double c2 = SC_BM25_K1 * SC_BM25_B / (x->snap->avg_len > 0 ? x->snap->avg_len : 1);
     const sc_sview *v = &x->snap->v[vi];
     const sc_seg *s = v->seg;
     const sc_query *q = x->q;
@@ -559,8 +571,21 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         if (any_lazy) {
             if (score_doc(x, cl, s, d, &score)) continue;
         } else {
-            size_t ai = 0;             /* the same sum, without title bounds */
+            size_t ai = 0, n_sc = 0;   /* the same sum, without title bounds */
+            const pmatch *one = NULL;
+            double one_idf = 0;
             for (size_t i = 0; i < q->n; i++) {
+                for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                    const pmatch *pm = &cl[i].pm[j];
+                    if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                    n_sc++, one = pm, one_idf = x->idf[ai];
+                }
+            }
+            if (n_sc == 1 && top_k_full(&x->col) &&
+                bm25_below(one_idf, one->tf, one->tf_title, s->len[d], c1, c2, x->col.v[0].score))
+                continue;
+            ai = 0;
+            for (size_t i = 0; i < q->n && n_sc; i++) {
                 for (size_t j = 0; j < q->c[i].n; j++, ai++) {
                     const pmatch *pm = &cl[i].pm[j];
                     if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
