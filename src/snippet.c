@@ -160,7 +160,7 @@ static int find_in_chunk(const scan *sc, const phr *ph, size_t np, size_t from, 
             if (occ_push(o, x)) return SC_ENOMEM;
         }
     }
-    qsort(o->v, o->n, sizeof *o->v, cmp_occ);
+    if (o->n > 1) qsort(o->v, o->n, sizeof *o->v, cmp_occ);   /* (v is NULL while empty) */
     return SC_OK;
 }
 
@@ -248,7 +248,7 @@ static int cut(const char *text, size_t len, size_t ws, int marked, const phr *p
         for (size_t s = 0; s + ph[k].n <= n; s++)
             if (!memcmp(cps + s, ph[k].cps, ph[k].n * sizeof *cps) && occ_push(&o, (occ){(uint32_t)s, ph[k].n, 0, 0, 0}))
                 { free(o.v); return SC_ENOMEM; }
-    qsort(o.v, o.n, sizeof *o.v, cmp_occ);
+    if (o.n > 1) qsort(o.v, o.n, sizeof *o.v, cmp_occ);
     uint32_t (*hl)[2] = o.n ? calloc(o.n, sizeof *hl) : NULL;
     if (o.n && !hl) { free(o.v); return SC_ENOMEM; }
     size_t nh = 0;
