@@ -107,6 +107,50 @@ static int grow(sc_norm *o, size_t need, int want_off)
     return SC_OK;
 }
 
+/* The code point at u[*i] (sc_utf8_next's rules, U+FFFD for an invalid
+** byte); the one- and three-byte forms that make up Chinese text are
+** decoded inline. */
+static inline uint32_t next_cp(const unsigned char *u, size_t len, size_t *i)
+{
+    size_t k = *i;
+    if (u[k] < 0x80) { *i = k + 1; return u[k]; }
+    if ((u[k] & 0xF0) == 0xE0 && k + 2 < len && (u[k + 1] & 0xC0) == 0x80 && (u[k + 2] & 0xC0) == 0x80) {
+        uint32_t cp = (uint32_t)(u[k] & 0x0F) << 12 | (uint32_t)(u[k + 1] & 0x3F) << 6 | (u[k + 2] & 0x3F);
+        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) { *i = k + 3; return cp; }
+    }
+    int32_t v = sc_utf8_next((const char *)u, len, i);
+    return v < 0 ? 0xFFFD : (uint32_t)v;
+}
+
+/* The loop of sc_normalize_step; with_off is a constant at each call, so
+** the loop without offsets carries no test for them. */
+static inline size_t step(const char *s, size_t len, size_t *pos, uint32_t *prev, uint32_t *cps, uint32_t *off,
+                          size_t max, int with_off)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = *pos, n = 0;
+    uint32_t pv = *prev;
+    while (i < len && n < max) {
+        size_t at = i;
+        uint32_t cp = next_cp(u, len, &i);
+        uint32_t f = cp < SC_NORM_TABLE ? fold[cp] : (is_space(cp) ? ' ' : cp);
+        if (f == ' ' && pv == ' ') continue;
+        if (with_off) off[n] = (uint32_t)at;
+        cps[n++] = f;
+        pv = f;
+    }
+    *pos = i;
+    *prev = pv;
+    return n;
+}
+
+size_t sc_normalize_step(const char *s, size_t len, size_t *pos, uint32_t *prev, uint32_t *cps, uint32_t *off,
+                         size_t max)
+{
+    sc_norm_init();
+    return off ? step(s, len, pos, prev, cps, off, max, 1) : step(s, len, pos, prev, cps, NULL, max, 0);
+}
+
 int sc_normalize(const char *s, size_t len, int want_off, sc_norm *o)
 {
     sc_norm_init();
@@ -117,27 +161,10 @@ int sc_normalize(const char *s, size_t len, int want_off, sc_norm *o)
         o->off = malloc((o->cap + 1) * sizeof *o->off);
         if (!o->off) return SC_ENOMEM;
     }
-    uint32_t *cps = o->cps, *off = want_off ? o->off : NULL;
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, n = 0;
+    size_t pos = 0;
     uint32_t prev = 0;
-    while (i < len) {
-        size_t at = i;
-        uint32_t cp;
-        if (u[i] < 0x80) {
-            cp = u[i++];
-        } else {
-            int32_t v = sc_utf8_next(s, len, &i);
-            cp = v < 0 ? 0xFFFD : (uint32_t)v;
-        }
-        uint32_t f = cp < SC_NORM_TABLE ? fold[cp] : (is_space(cp) ? ' ' : cp);
-        if (f == ' ' && prev == ' ') continue;
-        if (off) off[n] = (uint32_t)at;
-        cps[n++] = f;
-        prev = f;
-    }
-    if (off) off[n] = (uint32_t)len;
-    o->n = n;
+    o->n = sc_normalize_step(s, len, &pos, &prev, o->cps, want_off ? o->off : NULL, len + 1);
+    if (want_off) o->off[o->n] = (uint32_t)len;
     return SC_OK;
 }
 

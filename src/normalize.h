@@ -41,6 +41,17 @@ typedef struct sc_norm {
 ** the arrays of *out.  want_off = 0 skips the offset map. */
 int sc_normalize(const char *s, size_t len, int want_off, sc_norm *out);
 
+/* The same, a piece at a time, for texts too long to hold normalised at
+** once: normalises s[*pos..len) until max code points came out (or the
+** end), writing cps[k] and, unless off is NULL, off[k] (byte offset in s).
+** *pos and *prev (the whitespace state: 0 at a start) are carried from one
+** call to the next, so that the pieces join into exactly what
+** sc_normalize gives for s[start..len).  Start anywhere a code point was
+** emitted, with *prev = 0.  Returns how many code points came out; fewer
+** than max only at the end of s. */
+size_t sc_normalize_step(const char *s, size_t len, size_t *pos, uint32_t *prev, uint32_t *cps, uint32_t *off,
+                         size_t max);
+
 /* The sequence search sees for a document is its title line, '\n', then
 ** its body.  sc_doc.text normally starts with the title line (doc.h); when
 ** it does not (a source that keeps the title apart), the index puts the

@@ -4,18 +4,24 @@
 ** Per segment, every phrase becomes a matcher over posting iterators:
 **   1 character   the unigram list (tf), plus the title-unigram list for the
 **                 title boost;
-**   2 characters  the bigram list (tf; positions only for title counts);
+**   2 characters  the bigram list (tf; positions only for title counts,
+**                 and for a top k only where the document could enter it);
 **   3 or more     bigrams at offsets 0, 2, 4, ... and n-2 that cover the
 **                 phrase; the rarest leads, the others advance() to it over
 **                 their skip tables, and a document matches when positions
-**                 p, p+2, ... line up.  Text is never rescanned.
+**                 p, p+2, ... line up (checked rarest first, decoding no
+**                 more positions than needed).  After GAP_AFTER candidates
+**                 fail, the skipped bigrams 1, 3, ... join the document
+**                 filter.  Text is never rescanned.
 ** A clause (alternatives joined by '|') is a union of matchers; the query is
 ** driven by its cheapest positive clause made only of phrases; the other
 ** clauses, the NOT clauses and field filters are checked on each candidate
 ** by advancing to it.  Counting is exact: every candidate is decided.
 ** Each match is scored (rank.c); a heap keeps the top offset+limit, or all
-** matches are kept when every id is wanted.  Snippets are made for the
-** returned hits only (snippet.c), from the store, paid part per caller.
+** matches are kept when every id is wanted; what cannot enter the heap is
+** turned away before its other columns are read.  Snippets are made for
+** the returned hits only (snippet.c), from the store (one read transaction
+** for them all), paid part per caller.
 */
 #include "search.h"
 
@@ -38,13 +44,25 @@ typedef struct pmatch {
     const sc_qalt *alt;
     const sc_seg *seg;
     int title_only, need_stats, dead, started;
+    int lazy_title;            /* 2 chars: tf_title left to pm_title() (lazy_ok) */
     sc_postit *its;            /* k iterators */
     uint32_t *offs;
+    size_t *order;             /* the k - 1 others than lead, rarest first */
     size_t k, lead;
     sc_postit tit;             /* 1 char: title-unigram list */
     int has_tit;
+    sc_postit *gap;            /* the bigrams between the covering ones */
+    size_t n_gap;
+    uint32_t fails;            /* candidates verify() turned down */
     uint32_t doc, tf, tf_title;
 } pmatch;
+
+/* After this many candidates turned down by their positions, a phrase of 4
+** or more characters also requires, document by document, the bigrams the
+** cover skips (1, 3, ... of 大量通过: 量通): a document missing one cannot
+** hold the phrase, and such a bigram is often far rarer than the phrase's
+** parts (706 candidates of 大量通过 on the whole corpus, one match). */
+#define GAP_AFTER 16
 
 static int phrase_has_nl(const sc_qalt *a)
 {
@@ -72,7 +90,8 @@ static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_sta
     size_t cap = a->n == 1 ? 1 : a->n / 2 + 2;
     pm->its = calloc(cap, sizeof *pm->its);
     pm->offs = calloc(cap, sizeof *pm->offs);
-    if (!pm->its || !pm->offs) return SC_ENOMEM;
+    pm->order = calloc(cap, sizeof *pm->order);
+    if (!pm->its || !pm->offs || !pm->order) return SC_ENOMEM;
     sc_term t;
     if (a->n == 1) {
         pm->k = 1;
@@ -92,51 +111,93 @@ static int pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_sta
         sc_postit_init(&pm->its[i], &t);
         if (pm->its[i].df < pm->its[pm->lead].df) pm->lead = i;
     }
+    size_t m = 0;                      /* insertion sort by df */
+    for (size_t i = 0; i < pm->k; i++) {
+        if (i == pm->lead) continue;
+        size_t j = m++;
+        for (; j && pm->its[pm->order[j - 1]].df > pm->its[i].df; j--) pm->order[j] = pm->order[j - 1];
+        pm->order[j] = i;
+    }
     return SC_OK;
 }
 
 static void pm_free(pmatch *pm)
 {
     for (size_t i = 0; pm->its && i < pm->k; i++) sc_postit_free(&pm->its[i]);
+    for (size_t i = 0; i < pm->n_gap; i++) sc_postit_free(&pm->gap[i]);
+    free(pm->gap);
     sc_postit_free(&pm->tit);
     free(pm->its);
     free(pm->offs);
+    free(pm->order);
 }
 
 static uint64_t pm_cost(const pmatch *pm) { return pm->dead ? 0 : pm->its[pm->lead].df; }
 
 /* Counts occurrences of the phrase in the current doc of every iterator
-** (all on the same doc); *tft gets those inside the title. */
+** (all on the same doc); *tft gets those inside the title.  Each start of
+** the lead bigram is checked against the other covering bigrams rarest
+** first, and a bigram's positions (a whole block of them, decoded in
+** index_postings.c) are only decoded when a start gets that far: most
+** candidates of a rare phrase made of common bigrams fail on the first. */
 static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
 {
-    size_t k = pm->k, n = pm->alt->n;
+    size_t k = pm->k, n = pm->alt->n, ready = 0;   /* ready: order[0..ready) decoded */
     const uint32_t *ps[130];
-    uint32_t np[130], at[130];
-    for (size_t i = 0; i < k; i++) {
-        ps[i] = sc_postit_positions(&pm->its[i], &np[i]);
-        if (!ps[i]) return 0;
-        at[i] = 0;
-    }
-    uint32_t tf = 0;
+    uint32_t np[130], at[130], nl;
+    const uint32_t *lp = sc_postit_positions(&pm->its[pm->lead], &nl);
+    uint32_t lo = pm->offs[pm->lead], tf = 0;
     *tft = 0;
-    uint32_t lo = pm->offs[pm->lead];
-    for (uint32_t j = 0; j < np[pm->lead]; j++) {
-        if (ps[pm->lead][j] < lo) continue;
-        uint32_t s = ps[pm->lead][j] - lo;
-        size_t i;
-        for (i = 0; i < k; i++) {
-            if (i == pm->lead) continue;
-            uint32_t want = s + pm->offs[i];
-            while (at[i] < np[i] && ps[i][at[i]] < want) at[i]++;
-            if (at[i] >= np[i]) return tf;      /* no later start can match */
-            if (ps[i][at[i]] != want) break;
+    if (!lp) return 0;
+    for (uint32_t j = 0; j < nl; j++) {
+        if (lp[j] < lo) continue;
+        uint32_t s = lp[j] - lo;
+        size_t r;
+        for (r = 0; r + 1 < k; r++) {
+            if (r == ready) {
+                if (!(ps[r] = sc_postit_positions(&pm->its[pm->order[r]], &np[r]))) return 0;
+                at[r] = 0;
+                ready++;
+            }
+            uint32_t want = s + pm->offs[pm->order[r]];
+            while (at[r] < np[r] && ps[r][at[r]] < want) at[r]++;
+            if (at[r] >= np[r]) return tf;      /* no later start can match */
+            if (ps[r][at[r]] != want) break;
         }
-        if (i == k) {
+        if (r + 1 >= k) {
             tf++;
             if (s + n <= title_len) (*tft)++;
         }
     }
     return tf;
+}
+
+/* Adds the iterators of the bigrams at odd offsets the cover skips (see
+** GAP_AFTER) that are no more common than the lead (a commoner one would
+** cost more to walk than it saves); one the segment lacks means no
+** document holds the phrase.  Out of memory it adds none: they only save
+** work. */
+static void add_gaps(pmatch *pm)
+{
+    size_t n = pm->alt->n;
+    const uint32_t *c = pm->alt->cps;
+    if (n < 4 || !(pm->gap = calloc(n / 2, sizeof *pm->gap))) return;
+    for (size_t o = 1; o + 2 < n; o += 2) {
+        sc_term t;
+        if (!sc_seg_term(pm->seg, SC_KEY_BI(c[o], c[o + 1]), &t)) { pm->dead = 1; return; }
+        if (t.df <= pm->its[pm->lead].df) sc_postit_init(&pm->gap[pm->n_gap++], &t);
+    }
+}
+
+/* The first doc >= d holding every gap bigram (d itself when all do), or
+** SC_DOC_END. */
+static uint32_t gaps_at(pmatch *pm, uint32_t d)
+{
+    for (size_t i = 0; i < pm->n_gap; i++) {
+        uint32_t o = sc_postit_advance(&pm->gap[i], d);
+        if (o != d) return o;
+    }
+    return d;
 }
 
 /* The first matching doc >= target (SC_DOC_END if none), with tf. */
@@ -153,7 +214,7 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
         if (pm->alt->n == 1) {
             pm->tf = sc_postit_tf(lead);
             pm->tf_title = pm->title_only ? pm->tf : 0;
-            if (pm->has_tit && sc_postit_advance(&pm->tit, d) == d) pm->tf_title = sc_postit_tf(&pm->tit);
+            if (pm->has_tit && !pm->lazy_title && sc_postit_advance(&pm->tit, d) == d) pm->tf_title = sc_postit_tf(&pm->tit);
             return pm->doc = d;
         }
         int all = 1;
@@ -164,18 +225,46 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
             if (o > d) { target = o; all = 0; break; }
         }
         if (!all) continue;
+        if (pm->n_gap) {
+            uint32_t o = gaps_at(pm, d);
+            if (o == SC_DOC_END) return pm->doc = SC_DOC_END;
+            if (o > d) { target = o; continue; }
+        }
         uint32_t tft = 0, tf;
-        if (pm->k == 1 && !pm->title_only && !pm->need_stats) {
+        if (pm->k == 1 && !pm->title_only && (!pm->need_stats || pm->lazy_title)) {
             tf = sc_postit_tf(lead);
         } else {
             tf = verify(pm, seg->title_len[d], &tft);
             if (pm->title_only) tf = tft;
         }
-        if (!tf) { target = d + 1; continue; }
+        if (!tf) {
+            target = d + 1;
+            if (++pm->fails == GAP_AFTER) add_gaps(pm);
+            if (pm->dead) return pm->doc = SC_DOC_END;
+            continue;
+        }
         pm->tf = tf;
         pm->tf_title = tft;
         return pm->doc = d;
     }
+}
+
+/* How many title occurrences the current doc of a lazy two-character
+** matcher (pm_next left tf_title at 0) can have: at most tf, and at most
+** one per start inside the title. */
+static uint32_t pm_title_max(const pmatch *pm, uint32_t title_len)
+{
+    if (!pm->lazy_title || title_len < 2) return 0;
+    return pm->tf < title_len - 1 ? pm->tf : title_len - 1;
+}
+
+/* Sets tf_title for the current doc of a lazy matcher, as pm_next would
+** have (from the bigram's positions). */
+static void pm_title(pmatch *pm, uint32_t title_len)
+{
+    uint32_t tft = 0;
+    verify(pm, title_len, &tft);
+    pm->tf_title = tft;
 }
 
 /* ---- clauses ------------------------------------------------------------- */
@@ -322,6 +411,20 @@ static double phrase_df(const sc_snapshot *s, const sc_qalt *a)
     return best < 0 ? 0 : best;
 }
 
+/* Is the top k full, so that a candidate must beat its worst score? */
+static int top_k_full(const collector *col)
+{
+    return col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE;
+}
+
+/* May this matcher leave its title counts to pm_title (a two-character
+** phrase, scored, for a top k by relevance)? */
+static int lazy_ok(const qctx *x, const pmatch *pm)
+{
+    return x->scoring && x->col.keep && x->col.sort == SC_SORT_RELEVANCE && !pm->dead && !pm->title_only &&
+           pm->alt->n == 2;
+}
+
 /* One phrase, no filters: the loop without the clause machinery, BM25
 ** inlined, and a candidate that cannot enter the top k never built. */
 static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
@@ -331,13 +434,26 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
     const double idf = x->idf[0], k1 = SC_BM25_K1, boost = SC_TITLE_BOOST - 1.0;
     const double c1 = k1 * (1.0 - SC_BM25_B), c2 = k1 * SC_BM25_B / (x->snap->avg_len > 0 ? x->snap->avg_len : 1);
     collector *col = &x->col;
+    /* Title counts (a list more to advance, or a block of positions to
+    ** decode) are only worked out for a document whose score could still
+    ** reach the top k with every possible title match.  Scores grow with
+    ** t, and t grows by at least 2 when a title match is added, far above
+    ** the rounding of the formula, so the bound never undercuts the score. */
+    pm->lazy_title = lazy_ok(x, pm);
     for (uint32_t d = pm_next(pm, 0); d != SC_DOC_END && d < s->n_docs; d = pm_next(pm, d + 1)) {
         if (sc_sview_deleted(v, d)) continue;
         x->total++;
         if (!x->scoring) continue;
+        int full = top_k_full(col);
+        uint32_t tmax = pm->lazy_title ? pm_title_max(pm, s->title_len[d]) : 0;  /* a column read is a cache miss */
+        if (tmax) {
+            double t = pm->tf + boost * tmax;
+            if (full && idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]) < col->v[0].score) continue;
+            pm_title(pm, s->title_len[d]);
+        }
         double t = pm->tf + boost * pm->tf_title;
         double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
-        if (col->keep && col->n == col->keep && col->sort == SC_SORT_RELEVANCE && score < col->v[0].score) continue;
+        if (full && score < col->v[0].score) continue;
         cand c = {score, s->date[d], vi, d, s->num[d]};
         collect(col, &c);
         if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
@@ -345,8 +461,54 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
     return SC_OK;
 }
 
+/* The score of doc d (every clause aligned on it) into *out; returns 1
+** instead when a lazy matcher's title count would be needed and the score
+** cannot reach the top k even with every possible title match (the sum
+** of upper bounds, each computed as the score is, is never below it). */
+static int score_doc(qctx *x, cl_ev *cl, const sc_seg *s, uint32_t d, double *out)
+{
+    const sc_query *q = x->q;
+    uint32_t tl = UINT32_MAX;                  /* title length, read when needed */
+    int lazy = 0;
+    double score = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        score = 0;
+        size_t ai = 0;
+        for (size_t i = 0; i < q->n; i++) {
+            for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                pmatch *pm = &cl[i].pm[j];
+                if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                uint32_t tft = pm->tf_title;
+                if (pm->lazy_title) {
+                    if (tl == UINT32_MAX) tl = s->title_len[d];
+                    uint32_t m = pm_title_max(pm, tl);
+                    if (m && pass == 0) lazy = 1, tft = m;
+                    if (m && pass == 1) pm_title(pm, tl), tft = pm->tf_title;
+                }
+                score += sc_bm25(x->idf[ai], pm->tf, tft, s->len[d], x->snap->avg_len);
+            }
+        }
+        if (!lazy) break;
+        if (pass == 0 && top_k_full(&x->col) && score < x->col.v[0].score) return 1;
+    }
+    *out = score;
+    return 0;
+}
+
+/* Is one phrase's BM25 surely below min?  Without sc_bm25's two divisions
+** (their latency is much of a common character's cost per document), with
+** a margin far above the rounding of either form, so that it never says
+** yes for a score that reaches min. */
+static int bm25_below(double idf, uint32_t tf, uint32_t tf_title, uint32_t len, double c1, double c2, double min)
+{
+    double t = tf + (SC_TITLE_BOOST - 1.0) * tf_title;
+    return idf * t * (SC_BM25_K1 + 1.0) < min * (t + c1 + c2 * len) * (1.0 - 1e-9);
+}
+
 static int run_view(qctx *x, uint32_t vi, sc_err *err)
 {
+    const double c1 = SC_BM25_K1 * (1.0 - SC_BM25_B);
+    const double c2 = SC_BM25_K1 * SC_BM25_B / (x->snap->avg_len > 0 ? x->snap->avg_len : 1);
     const sc_sview *v = &x->snap->v[vi];
     const sc_seg *s = v->seg;
     const sc_query *q = x->q;
@@ -379,6 +541,10 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         rc = run_single(x, vi, &cl[0].pm[0], err);   /* the common case, one phrase */
         goto out;
     }
+    int any_lazy = 0;
+    for (size_t i = 0; i < q->n; i++)
+        for (size_t j = 0; j < q->c[i].n && !q->c[i].neg; j++)
+            any_lazy |= cl[i].pm[j].lazy_title = lazy_ok(x, &cl[i].pm[j]);
     for (uint32_t target = 0;;) {
         uint32_t d;
         if (drv) d = cl_next(drv, target);
@@ -401,15 +567,36 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         if (!ok) continue;
         x->total++;
         if (!x->scoring) continue;
-        cand c = {0, s->date[d], vi, d, s->num[d]};
-        size_t ai = 0;
-        for (size_t i = 0; i < q->n; i++) {
-            for (size_t j = 0; j < q->c[i].n; j++, ai++) {
-                const pmatch *pm = &cl[i].pm[j];
-                if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
-                c.score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
+        double score = 0;
+        if (any_lazy) {
+            if (score_doc(x, cl, s, d, &score)) continue;
+        } else {
+            size_t ai = 0, n_sc = 0;   /* the same sum, without title bounds */
+            const pmatch *one = NULL;
+            double one_idf = 0;
+            for (size_t i = 0; i < q->n; i++) {
+                for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                    const pmatch *pm = &cl[i].pm[j];
+                    if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                    n_sc++, one = pm, one_idf = x->idf[ai];
+                }
+            }
+            if (n_sc == 1 && top_k_full(&x->col) &&
+                bm25_below(one_idf, one->tf, one->tf_title, s->len[d], c1, c2, x->col.v[0].score))
+                continue;
+            ai = 0;
+            for (size_t i = 0; i < q->n && n_sc; i++) {
+                for (size_t j = 0; j < q->c[i].n; j++, ai++) {
+                    const pmatch *pm = &cl[i].pm[j];
+                    if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
+                    score += sc_bm25(x->idf[ai], pm->tf, pm->tf_title, s->len[d], x->snap->avg_len);
+                }
             }
         }
+        /* collect() would turn it away: spare the date and number columns
+           (a cache miss each) */
+        if (top_k_full(&x->col) && score < x->col.v[0].score) continue;
+        cand c = {score, s->date[d], vi, d, s->num[d]};
         collect(&x->col, &c);
         if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
     }
@@ -429,34 +616,63 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static int make_hit(sc_store *st, const sc_snapshot *snap, const cand *c, const sc_query *q,
-                    int can_read_paid, sc_hit *h, sc_err *err)
+/* The index's part of a hit: id, type, year, score. */
+static int hit_from_index(const sc_snapshot *snap, const cand *c, sc_hit *h, sc_err *err)
 {
     const sc_seg *s = snap->v[c->view].seg;
     h->id = strdup(sc_seg_str(s, s->id_off[c->doc]));
     h->type = strdup(sc_seg_str(s, s->type_off[c->doc]));
     h->year = s->year[c->doc];
     h->score = c->score;
-    if (!h->id || !h->type) return sc_err_set(err, SC_ENOMEM, "out of memory");
-    if (!st) return SC_OK;
-    sc_doc d;
-    int rc = sc_store_get_text_num(st, c->num, can_read_paid ? 1 : 0, &d, err);
-    if (rc == SC_ENOTFOUND) {   /* deleted since the snapshot's commit */
+    return h->id && h->type ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
+}
+
+typedef struct hit_ctx {
+    sc_hit *hits;
+    const sc_query *q;
+    int can_read_paid;
+    sc_err *err;
+} hit_ctx;
+
+/* The store's part of hit i (sc_store_hit_cb): title, date, type, year
+** and the snippet; d is NULL when the document was deleted since the
+** snapshot's commit. */
+static int hit_from_store(void *ctx, size_t i, const sc_doc *d)
+{
+    hit_ctx *hc = ctx;
+    sc_hit *h = &hc->hits[i];
+    if (!d) {
         h->title = strdup("");
         h->snippet = strdup("");
-        return h->title && h->snippet ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
+        return h->title && h->snippet ? SC_OK : sc_err_set(hc->err, SC_ENOMEM, "out of memory");
     }
-    if (rc) return rc;
     /* a paywall marker may sit inside the title line: below member, only
        its free part goes out */
-    h->title = can_read_paid || !d.title ? sc_strdup(d.title ? d.title : "")
-                                         : sc_title_public(d.title, d.free_chars);
-    h->date = sc_strdup(d.date);
-    if (d.doc_type) { free(h->type); h->type = sc_strdup(d.doc_type); }
-    h->year = d.year;
-    rc = sc_snippet(&d, can_read_paid, q, h, err);
-    sc_doc_free(&d);
-    if (!rc && (!h->title || !h->type)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    h->title = hc->can_read_paid || !d->title ? sc_strdup(d->title ? d->title : "")
+                                             : sc_title_public(d->title, d->free_chars);
+    h->date = sc_strdup(d->date);
+    if (d->doc_type) { free(h->type); h->type = sc_strdup(d->doc_type); }
+    h->year = d->year;
+    int rc = sc_snippet(d, hc->can_read_paid, hc->q, h, hc->err);
+    if (!rc && (!h->title || !h->type)) rc = sc_err_set(hc->err, SC_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Fills hits[0..n) from the candidates c[0..n): the index's columns, then
+** (with a store) one walk over the store for titles and snippets. */
+static int make_hits(sc_store *st, const sc_snapshot *snap, const cand *c, size_t n, const sc_query *q,
+                     int can_read_paid, sc_hit *hits, sc_err *err)
+{
+    int64_t *nums = malloc((n ? n : 1) * sizeof *nums);
+    if (!nums) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    int rc = SC_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        nums[i] = c[i].num;
+        rc = hit_from_index(snap, &c[i], &hits[i], err);
+    }
+    hit_ctx hc = {hits, q, can_read_paid, err};
+    if (!rc && st) rc = sc_store_each_hit(st, nums, n, can_read_paid ? 1 : 0, hit_from_store, &hc, err);
+    free(nums);
     return rc;
 }
 
@@ -509,10 +725,8 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
             if (n > (size_t)limit) n = (size_t)limit;
             r->hits = calloc(n, sizeof *r->hits);
             if (!r->hits) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
-            for (size_t i = 0; i < n && !rc; i++) {
-                r->n_hits++;
-                rc = make_hit(st, snap, &x.col.v[(size_t)offset + i], &q, opts->can_read_paid, &r->hits[i], err);
-            }
+            r->n_hits = n;
+            rc = make_hits(st, snap, x.col.v + offset, n, &q, opts->can_read_paid, r->hits, err);
         }
     }
 out:

@@ -3,9 +3,15 @@
 **
 ** Works on the document as the caller may read it: for a visitor the store
 ** returns the free part only, so no paid character can reach the snippet.
-** The window (about SC_SNIPPET_CHARS characters of the body) is the one
-** holding the most distinct query phrases, then the most matches; matched
-** spans are returned as [start, length] in code points of the snippet.
+** The snippet is SC_SNIPPET_CHARS normalised characters of the body (line
+** breaks shown as spaces) starting 20 before the first occurrence of the
+** best window, or at the body's start; a window is an occurrence of a
+** positive phrase and those after it that end within 100 characters of its
+** start, and the best holds the most distinct phrases, then the most
+** occurrences (every occurrence in the body counts), then comes first.
+** Matched spans inside the snippet are returned as [start, length] in code
+** points of the snippet, overlapping ones merged.  Time is linear in the
+** text, memory bounded (the body is scanned a chunk at a time).
 */
 #ifndef SC_SNIPPET_H
 #define SC_SNIPPET_H

@@ -61,8 +61,18 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err);
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *doc, sc_err *err);
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *err);
 /* As sc_store_get_num, without the outline and the removed lines (both
-** left empty): what search hits and the index read, many times a second. */
+** left empty): what the index reads (search hits: sc_store_each_hit). */
 int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err);
+/* What search hits show of documents nums[0..n), in order: cb gets
+** (ctx, i, doc) with title, doc_type, year, date, free_chars and the text
+** (free part only unless paid, as sc_store_get), every other field empty;
+** doc is NULL for a number no longer stored.  The doc is freed when cb
+** returns; a non-zero return stops the walk and is returned.  All are read
+** in one read transaction, so they come from one state of the store.
+** Thread-safe. */
+typedef int (*sc_store_hit_cb)(void *ctx, size_t i, const sc_doc *doc);
+int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_store_hit_cb cb, void *ctx,
+                      sc_err *err);
 /* Public id for an internal number (caller frees), or NULL. */
 char *sc_store_id_of(sc_store *s, int64_t num);
 int64_t sc_store_num_of(sc_store *s, const char *id);   /* -1 if none */

@@ -224,6 +224,22 @@ static int brute_match(const sc_query *q, int num)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The top 10 (a heap that skips what cannot enter it, title counts worked
+** out only for documents that might) are the first 10 of the whole ranking
+** (every match scored in full), with the same scores. */
+static void check_top(sc_index *ix, const char *query, const sc_results *all)
+{
+    sc_search_opts o = {.query = query, .limit = 10};
+    sc_results *r;
+    sc_err e = {0};
+    if (sc_search(ix, NULL, &o, &r, &e)) fail_msg("search [%s]: %s", query, e.msg);
+    size_t n = all->n_ids < 10 ? all->n_ids : 10;
+    if (r->n_hits != n || r->total != all->total) fail_msg("[%s]: %zu hits, want %zu", query, r->n_hits, n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(r->hits[i].id, all->ids[i])) fail_msg("[%s]: hit %zu is %s, ranking says %s", query, i, r->hits[i].id, all->ids[i]);
+    sc_results_free(r);
+}
+
 static void check_query(sc_index *ix, const char *query)
 {
     sc_query q;
@@ -240,6 +256,7 @@ static void check_query(sc_index *ix, const char *query)
     sc_search_opts o = {.query = query, .limit = 10, .want_ids = 1};
     sc_results *r;
     if (sc_search(ix, NULL, &o, &r, &e)) fail_msg("search [%s]: %s", query, e.msg);
+    check_top(ix, query, r);
     qsort(want, nw, sizeof *want, cmp_str);
     qsort(r->ids, r->n_ids, sizeof *r->ids, cmp_str);
     if (r->total != nw || r->n_ids != nw) fail_msg("[%s]: index %llu (%zu ids), scan %zu", query, (unsigned long long)r->total, r->n_ids, nw);

@@ -1,5 +1,6 @@
 /* test_store.c — the SQLite store: put, duplicates, updates, deletes, the
-** change log, and that a visitor's read never carries the paid part. */
+** change log, and that a visitor's read never carries the paid part (also
+** through the search hits' walk, sc_store_each_hit). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,59 @@ static void make_doc(sc_doc *d, const char *id, const char *text, size_t free_le
     d->simhash = simhash;
 }
 
+/* What sc_store_each_hit handed to the callback. */
+typedef struct hits_seen {
+    int calls, stop_at;
+    size_t idx[4];
+    int found[4];
+    char *text[4];
+    size_t len[4], free_len[4];
+} hits_seen;
+
+static int on_hit(void *ctx, size_t i, const sc_doc *d)
+{
+    hits_seen *h = ctx;
+    int k = h->calls++;
+    h->idx[k] = i;
+    h->found[k] = d != NULL;
+    if (d) {
+        h->text[k] = strndup(d->text, d->len);
+        h->len[k] = d->len;
+        h->free_len[k] = d->free_len;
+        assert_string_equal(d->title, "标题");
+        assert_string_equal(d->doc_type, "工作总结");
+        assert_int_equal(d->year, 2023);
+        assert_int_equal(d->text[d->len], 0);
+    }
+    return h->calls == h->stop_at ? SC_EINTERNAL : SC_OK;
+}
+
+/* Hits in order, a missing number as NULL, the paid part only when asked,
+** and the callback's error stops the walk. */
+static void check_each_hit(sc_store *s, int64_t num)
+{
+    sc_err e = {0};
+    int64_t nums[3] = {num, num + 1000, num};
+    for (int paid = 0; paid < 2; paid++) {
+        hits_seen h = {0};
+        assert_int_equal(sc_store_each_hit(s, nums, 3, paid, on_hit, &h, &e), SC_OK);
+        assert_int_equal(h.calls, 3);
+        for (int k = 0; k < 3; k++) assert_int_equal(h.idx[k], k);
+        assert_int_equal(h.found[1], 0);
+        for (int k = 0; k < 3; k += 2) {
+            assert_int_equal(h.found[k], 1);
+            assert_int_equal(h.free_len[k], 16);
+            if (paid) assert_string_equal(h.text[k], "标题\n免费部分付费部分SECRET");
+            else assert_string_equal(h.text[k], "标题\n免费部");   /* free_len: 16 bytes */
+            free(h.text[k]);
+        }
+    }
+    hits_seen h = {.stop_at = 2};
+    assert_int_equal(sc_store_each_hit(s, nums, 3, 1, on_hit, &h, &e), SC_EINTERNAL);
+    assert_int_equal(h.calls, 2);
+    free(h.text[0]);
+}
+
 static void test_put_get_and_paywall(void **state)
 {
     (void)state;
@@ -74,6 +128,7 @@ static void test_put_get_and_paywall(void **state)
     assert_int_equal(g.free_len, 16);
     sc_doc_free(&g);
     assert_int_equal(sc_store_get(s, "nope", 1, &g, &e), SC_ENOTFOUND);
+    check_each_hit(s, sc_store_num_of(s, id));
     free(id);
     sc_store_close(s);
 }
