@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+
 #define MERGE_MAX 8
 #define MERGE_WIDTH 6
 
@@ -79,11 +81,13 @@ static int merge_segs(sc_index *ix, sc_ix_wseg **ins, size_t k, uint32_t no, sc_
     sc_docmeta *dm = calloc((size_t)total + 1, sizeof *dm);
     sc_dictcur *cur = calloc(k, sizeof *cur);
     int *live = calloc(k, sizeof *live);
+    size_t *id_off = calloc((size_t)total + 1, sizeof *id_off);   /* ids of patterns are made, not mapped */
+    sc_buf ids = SC_BUF_INIT;
     sc_postit it = {0};
     sc_ix_plist pl = {0};
     sc_segw *w = NULL;
     int rc = SC_OK;
-    if (!remap || !dm || !cur || !live) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+    if (!remap || !dm || !cur || !live || !id_off) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
     uint32_t nd = 0;
     for (size_t i = 0; i < k && !rc; i++) {
         const sc_seg *s = ins[i]->seg;
@@ -91,14 +95,19 @@ static int merge_segs(sc_index *ix, sc_ix_wseg **ins, size_t k, uint32_t no, sc_
         for (uint32_t d = 0; d < s->n_docs; d++) {
             if (ins[i]->del[d >> 3] >> (d & 7) & 1) { remap[i][d] = UINT32_MAX; continue; }
             remap[i][d] = nd;
-            dm[nd] = (sc_docmeta){s->num[d], s->len[d], s->title_len[d], s->year[d], s->date[d],
-                                  sc_seg_str(s, s->type_off[d]), sc_seg_str(s, s->source_off[d]),
-                                  sc_seg_str(s, s->id_off[d])};
+            char ib[SC_SEG_ID_BUF];
+            const char *id = sc_seg_id(s, d, ib);
+            id_off[nd] = ids.len;
+            sc_buf_add(&ids, id, strlen(id) + 1);
+            dm[nd] = (sc_docmeta){s->num[d], s->len[d], sc_seg_title_len(s, d), sc_seg_year(s, d), sc_seg_date(s, d),
+                                  sc_seg_type(s, d), sc_seg_source(s, d), NULL};
             nd++;
         }
         sc_dictcur_start(&cur[i], s);
         live[i] = sc_dictcur_next(&cur[i]);
     }
+    if (!rc && ids.oom) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    for (uint32_t i = 0; !rc && i < nd; i++) dm[i].id = ids.data + id_off[i];   /* ids has stopped moving */
     if (!rc) rc = sc_segw_open(path, &w, err);
     if (!rc) rc = sc_segw_docs(w, dm, nd, err);
     while (!rc) {
@@ -142,6 +151,8 @@ out:
     free(dm);
     free(cur);
     free(live);
+    free(id_off);
+    sc_buf_free(&ids);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -35,7 +36,34 @@ typedef struct sc_docmeta {
     const char *type, *source, *id;   /* never NULL ("" if unknown) */
 } sc_docmeta;
 
-/* A mapped segment.  Refcounted: sc_seg_ref / sc_seg_release. */
+/* A packed integer column (described in index_seg.c): value i is
+** base + the i-th width-bit field (+ i when linear), or, for a table
+** column, entry (field) of a table of 2^width values.  Reads are O(1) and
+** stay inside the mapping whatever the bytes (sc_seg_open checks the
+** column's extent; the table has an entry for every width-bit field). */
+typedef struct sc_col {
+    const uint8_t *bits, *table;   /* table: NULL, or 2^width i64 values */
+    uint64_t base, mask, linear;   /* mask: width low bits; linear: 0 or 1 */
+    uint32_t width;
+} sc_col;
+
+static inline int64_t sc_col_get(const sc_col *c, uint32_t i)
+{
+    uint64_t bit = (uint64_t)i * c->width, x;
+    memcpy(&x, c->bits + (bit >> 3), 8);
+    x = (x >> (bit & 7)) & c->mask;
+    if (c->table) { int64_t v; memcpy(&v, c->table + 8 * x, 8); return v; }
+    return (int64_t)(c->base + x + c->linear * i);   /* modular, never UB */
+}
+
+/* The per-document columns of a segment (index into sc_seg.col). */
+enum { SC_COL_NUM, SC_COL_LEN, SC_COL_TITLE_LEN, SC_COL_YEAR, SC_COL_DATE, SC_COL_TYPE,
+       SC_COL_SOURCE, SC_COL_ID_PAT, SC_COL_ID_NUM, SC_N_COLS };
+
+/* A mapped segment.  Refcounted: sc_seg_ref / sc_seg_release.  num and len
+** are decoded from their columns at open (index.c, the merge, the posting
+** decoder and BM25 index them as arrays); the other columns are read in
+** place through the accessors below. */
 typedef struct sc_seg {
     atomic_int refs;
     uint32_t no;                 /* seg-NNNNNN.sxs */
@@ -44,9 +72,9 @@ typedef struct sc_seg {
     size_t size;
     uint32_t n_docs;
     uint64_t n_terms, total_len;
-    const int64_t *num;
-    const uint32_t *len, *title_len, *type_off, *source_off, *id_off;
-    const int32_t *year, *date;
+    const int64_t *num;          /* n_docs, on the heap */
+    const uint32_t *len;         /* n_docs, on the heap */
+    sc_col col[SC_N_COLS];
     const char *strings;
     uint64_t strings_len;
     const uint8_t *post, *dict, *index;
@@ -56,12 +84,24 @@ typedef struct sc_seg {
 int sc_seg_open(const char *path, uint32_t no, sc_seg **out, sc_err *err);
 void sc_seg_ref(sc_seg *s);
 void sc_seg_release(sc_seg *s);
-/* Verifies checksums and the order of the dictionary and postings. */
+/* Verifies checksums, the columns, and the order of the dictionary and
+** postings. */
 int sc_seg_check(const sc_seg *s, sc_err *err);
-static inline const char *sc_seg_str(const sc_seg *s, uint32_t off)
+static inline const char *sc_seg_str(const sc_seg *s, uint64_t off)
 {
     return off < s->strings_len ? s->strings + off : "";
 }
+
+/* Document d's columns (d < n_docs). */
+static inline uint32_t sc_seg_title_len(const sc_seg *s, uint32_t d) { return (uint32_t)sc_col_get(&s->col[SC_COL_TITLE_LEN], d); }
+static inline int32_t sc_seg_year(const sc_seg *s, uint32_t d) { return (int32_t)sc_col_get(&s->col[SC_COL_YEAR], d); }
+static inline int32_t sc_seg_date(const sc_seg *s, uint32_t d) { return (int32_t)sc_col_get(&s->col[SC_COL_DATE], d); }
+static inline const char *sc_seg_type(const sc_seg *s, uint32_t d) { return sc_seg_str(s, (uint64_t)sc_col_get(&s->col[SC_COL_TYPE], d)); }
+static inline const char *sc_seg_source(const sc_seg *s, uint32_t d) { return sc_seg_str(s, (uint64_t)sc_col_get(&s->col[SC_COL_SOURCE], d)); }
+/* Document d's id: in buf (SC_SEG_ID_BUF bytes) when made from a pattern,
+** else in the mapping; valid while both are. */
+#define SC_SEG_ID_BUF 96
+const char *sc_seg_id(const sc_seg *s, uint32_t d, char *buf);
 
 /* A term's postings within a segment. */
 typedef struct sc_term {

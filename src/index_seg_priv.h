@@ -17,10 +17,19 @@
 #include "index_seg.h"
 
 #define SC_SEG_MAGIC "SCXSEG01"
-#define SC_SEG_VERSION 1u
+#define SC_SEG_VERSION 2u
 #define SC_SEG_HDR 128
 #define SC_SEG_POST_PAD 64
 #define SC_SEG_SMALL_DF 3       /* lists this short are one bit stream */
+
+/* Document columns (described in index_seg.c). */
+#define SC_SEG_COL_DIR 24       /* bytes of a column's directory entry */
+#define SC_SEG_COL_FOR 0        /* base + field */
+#define SC_SEG_COL_LINEAR 1     /* base + field + doc index */
+#define SC_SEG_COL_TABLE 2      /* table[field] */
+#define SC_SEG_ID_DIGITS 15     /* an id's number: at most this many digits */
+#define SC_SEG_ID_PREFIX 64     /* and a prefix of at most this many bytes */
+_Static_assert(SC_SEG_ID_PREFIX + SC_SEG_ID_DIGITS + 1 <= SC_SEG_ID_BUF, "id buffer");
 
 /* Value arrays (Golomb-Rice codes, described in index_seg.c). */
 #define SC_SEG_RICE_CHUNK 128

@@ -50,6 +50,13 @@ static void bw_put(bitw *w, uint64_t v, uint32_t nbits)   /* nbits <= 32 */
     while (w->fill >= 8) { *w->o++ = (uint8_t)w->acc; w->acc >>= 8; w->fill -= 8; }
 }
 
+/* nbits <= 64 */
+static void bw_put64(bitw *w, uint64_t v, uint32_t nbits)
+{
+    if (nbits > 32) { bw_put(w, v & 0xffffffffu, 32); v >>= 32; nbits -= 32; }
+    if (nbits) bw_put(w, v & (~0ull >> (64 - nbits)), nbits);
+}
+
 static void rice_write(bitw *w, uint32_t k, uint32_t v)
 {
     uint32_t q = v >> k;
@@ -185,95 +192,210 @@ int sc_segw_open(const char *path, sc_segw **out, sc_err *err)
     return SC_OK;
 }
 
-typedef struct strtab { char **keys; uint32_t *offs; size_t cap, n; } strtab;
+/* ---- document columns ---------------------------------------------------- */
 
-static uint32_t str_hash(const char *s)
+/* The strings blob with each string once; keys are copies. */
+typedef struct strtab { char **keys; uint32_t *offs; size_t cap, n; sc_buf blob; } strtab;
+
+static uint32_t str_hash(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
-    while (*s) h = (h ^ (uint8_t)*s++) * 16777619u;
+    while (n--) h = (h ^ (uint8_t)*s++) * 16777619u;
     return h;
 }
 
-/* Offset of s in blob, adding it once. */
-static uint32_t strtab_get(strtab *t, sc_buf *blob, const char *s)
+static int strtab_grow(strtab *t)
 {
-    if (t->n * 2 >= t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        char **k = calloc(cap, sizeof *k);
-        uint32_t *o = calloc(cap, sizeof *o);
-        if (!k || !o) { free(k); free(o); blob->oom = true; return 0; }
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->keys[i]) continue;
-            size_t j = str_hash(t->keys[i]) & (cap - 1);
-            while (k[j]) j = (j + 1) & (cap - 1);
-            k[j] = t->keys[i];
-            o[j] = t->offs[i];
-        }
-        free(t->keys);
-        free(t->offs);
-        t->keys = k;
-        t->offs = o;
-        t->cap = cap;
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    char **k = calloc(cap, sizeof *k);
+    uint32_t *o = calloc(cap, sizeof *o);
+    if (!k || !o) { free(k); free(o); return -1; }
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->keys[i]) continue;
+        size_t j = str_hash(t->keys[i], strlen(t->keys[i])) & (cap - 1);
+        while (k[j]) j = (j + 1) & (cap - 1);
+        k[j] = t->keys[i];
+        o[j] = t->offs[i];
     }
-    size_t j = str_hash(s) & (t->cap - 1);
+    free(t->keys);
+    free(t->offs);
+    t->keys = k;
+    t->offs = o;
+    t->cap = cap;
+    return 0;
+}
+
+/* Offset of s[0..n) in the blob, adding it once. */
+static uint32_t strtab_get(strtab *t, const char *s, size_t n)
+{
+    if (t->n * 2 >= t->cap && strtab_grow(t)) { t->blob.oom = true; return 0; }
+    size_t j = str_hash(s, n) & (t->cap - 1);
     while (t->keys[j]) {
-        if (!strcmp(t->keys[j], s)) return t->offs[j];
+        if (!strncmp(t->keys[j], s, n) && !t->keys[j][n]) return t->offs[j];
         j = (j + 1) & (t->cap - 1);
     }
-    uint32_t off = (uint32_t)blob->len;
-    sc_buf_add(blob, s, strlen(s) + 1);
-    t->keys[j] = (char *)s;
+    char *k = malloc(n + 1);
+    if (!k || t->blob.len > UINT32_MAX) { free(k); t->blob.oom = true; return 0; }
+    memcpy(k, s, n);
+    k[n] = '\0';
+    uint32_t off = (uint32_t)t->blob.len;
+    sc_buf_add(&t->blob, k, n + 1);
+    t->keys[j] = k;
     t->offs[j] = off;
     t->n++;
     return off;
 }
 
+static void strtab_free(strtab *t)
+{
+    for (size_t i = 0; i < t->cap; i++) free(t->keys[i]);
+    free(t->keys);
+    free(t->offs);
+    sc_buf_free(&t->blob);
+}
+
+/* An id as its pattern column value and number: "poetry-000123" is the
+** prefix "poetry-" with 6 digits (<< 5 | 6) and 123; an id without such a
+** tail is stored whole (digits 0, the number is its string offset). */
+static void id_split(strtab *t, const char *id, int64_t *pat, int64_t *num)
+{
+    size_t n = strlen(id), p = n;
+    while (p && id[p - 1] >= '0' && id[p - 1] <= '9') p--;
+    size_t digits = n - p;
+    if (!digits || digits > SC_SEG_ID_DIGITS || p > SC_SEG_ID_PREFIX) {
+        *pat = 0;
+        *num = strtab_get(t, id, n);
+        return;
+    }
+    int64_t v = 0;
+    for (size_t i = p; i < n; i++) v = v * 10 + (id[i] - '0');
+    *pat = (int64_t)strtab_get(t, id, p) << 5 | (int64_t)digits;
+    *num = v;
+}
+
+static uint32_t bits_for(uint64_t range) { return range ? 64 - (uint32_t)__builtin_clzll(range) : 0; }
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The cheapest encoding of v[0..n): kind, width, base; for a table, the
+** distinct values in tab[0..*nt).  min_width > 0 rules out tables. */
+typedef struct colenc { uint32_t kind, width; uint64_t base; int64_t *tab; size_t nt; } colenc;
+
+static int col_choose(const int64_t *v, uint32_t n, uint32_t min_width, colenc *ce)
+{
+    uint64_t best = UINT64_MAX;
+    for (uint32_t lin = 0; lin < 2; lin++) {        /* base + field [+ i] */
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (uint32_t i = 0; i < n; i++) {
+            int64_t x = (int64_t)((uint64_t)v[i] - lin * i);
+            if (x < lo) lo = x;
+            if (x > hi) hi = x;
+        }
+        uint32_t w = n ? bits_for((uint64_t)hi - (uint64_t)lo) : 0;
+        if (w < min_width) w = min_width;
+        uint64_t cost = ((uint64_t)n * w + 7) / 8;
+        if (w <= 56 && cost < best) *ce = (colenc){lin, w, n ? (uint64_t)lo : 0, NULL, 0}, best = cost;
+    }
+    if (min_width) return best == UINT64_MAX ? -1 : 0;
+    int64_t *t = malloc(((size_t)n + 1) * sizeof *t);
+    if (!t) return -1;
+    memcpy(t, v, (size_t)n * sizeof *t);
+    qsort(t, n, sizeof *t, cmp_i64);
+    size_t m = 0;
+    for (uint32_t i = 0; i < n; i++) if (!m || t[m - 1] != t[i]) t[m++] = t[i];
+    if (!m) t[m++] = 0;
+    uint32_t w = m > 1 ? bits_for(m - 1) : 0;
+    uint64_t cost = (8ull << w) + ((uint64_t)n * w + 7) / 8;
+    if (cost < best || best == UINT64_MAX) { *ce = (colenc){SC_SEG_COL_TABLE, w, 0, t, m}; return 0; }
+    free(t);
+    return 0;
+}
+
+/* Appends v[0..n) as one column to data (8-aligned) and its entry to dir. */
+static void col_put(sc_buf *dir, sc_buf *data, const int64_t *v, uint32_t n, uint32_t min_width)
+{
+    colenc ce = {0};
+    if (col_choose(v, n, min_width, &ce)) { data->oom = true; return; }
+    uint64_t off = (uint64_t)(SC_SEG_COL_DIR * SC_N_COLS) + data->len;
+    uint8_t e[SC_SEG_COL_DIR] = {0};
+    wr32(e, ce.kind);
+    wr32(e + 4, ce.width);
+    wr64(e + 8, ce.base);
+    wr64(e + 16, off);
+    sc_buf_add(dir, e, sizeof e);
+    if (ce.tab) {      /* 2^width entries, the last value repeated */
+        for (size_t i = 0; i < (size_t)1 << ce.width; i++) sc_buf_add(data, &ce.tab[i < ce.nt ? i : ce.nt - 1], 8);
+    }
+    size_t nb = ((size_t)n * ce.width + 7) / 8 + 8;
+    nb += (8 - nb % 8) % 8;
+    if (sc_buf_reserve(data, nb)) {
+        uint8_t *o = (uint8_t *)data->data + data->len;
+        memset(o, 0, nb);
+        bitw bw = {o, 0, 0};
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t x = ce.tab ? (uint64_t)((const int64_t *)bsearch(&v[i], ce.tab, ce.nt, 8, cmp_i64) - ce.tab)
+                                : (uint64_t)v[i] - ce.base - (ce.kind == SC_SEG_COL_LINEAR ? i : 0);
+            bw_put64(&bw, x, ce.width);
+        }
+        if (bw.fill) *bw.o = (uint8_t)bw.acc;
+        data->len += nb;
+    }
+    free(ce.tab);
+}
+
+/* The columns of d[0..n) into dir + data, their strings into st. */
+static int docs_encode(const sc_docmeta *d, uint32_t n, strtab *st, sc_buf *dir, sc_buf *data)
+{
+    int64_t *v[SC_N_COLS];
+    int rc = 0;
+    for (int c = 0; c < SC_N_COLS; c++) if (!(v[c] = malloc(((size_t)n + 1) * sizeof **v))) rc = -1;
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        if (d[i].title_len > d[i].len) rc = -2;
+        v[SC_COL_NUM][i] = d[i].num;
+        v[SC_COL_LEN][i] = d[i].len;
+        v[SC_COL_TITLE_LEN][i] = d[i].title_len;
+        v[SC_COL_YEAR][i] = d[i].year;
+        v[SC_COL_DATE][i] = d[i].date;
+        const char *ty = d[i].type ? d[i].type : "", *so = d[i].source ? d[i].source : "";
+        v[SC_COL_TYPE][i] = strtab_get(st, ty, strlen(ty));
+        v[SC_COL_SOURCE][i] = strtab_get(st, so, strlen(so));
+        id_split(st, d[i].id ? d[i].id : "", &v[SC_COL_ID_PAT][i], &v[SC_COL_ID_NUM][i]);
+    }
+    for (int c = 0; !rc && c < SC_N_COLS; c++) col_put(dir, data, v[c], n, c == SC_COL_LEN ? 8 : 0);
+    for (int c = 0; c < SC_N_COLS; c++) free(v[c]);
+    return rc;
+}
+
 int sc_segw_docs(sc_segw *w, const sc_docmeta *d, uint32_t n, sc_err *err)
 {
-    sc_buf cols = SC_BUF_INIT, blob = SC_BUF_INIT;
+    sc_buf dir = SC_BUF_INIT, data = SC_BUF_INIT;
     strtab st = {0};
-    sc_buf_reserve(&cols, (size_t)n * 40 + 8);
-    sc_buf_addc(&blob, '\0');     /* offset 0 = "" */
-    for (int pass = 0; pass < 8; pass++) {
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t v32;
-            switch (pass) {
-            case 0: sc_buf_add(&cols, &d[i].num, 8); continue;
-            case 1: v32 = d[i].len; w->total_len += d[i].len; break;
-            case 2: v32 = d[i].title_len; break;
-            case 3: v32 = (uint32_t)d[i].year; break;
-            case 4: v32 = (uint32_t)d[i].date; break;
-            case 5: v32 = strtab_get(&st, &blob, d[i].type ? d[i].type : ""); break;
-            case 6: v32 = strtab_get(&st, &blob, d[i].source ? d[i].source : ""); break;
-            default: {
-                const char *id = d[i].id ? d[i].id : "";
-                v32 = (uint32_t)blob.len;
-                sc_buf_add(&blob, id, strlen(id) + 1);
-            }
-            }
-            sc_buf_add(&cols, &v32, 4);
-        }
-    }
-    free(st.keys);
-    free(st.offs);
-    int rc = SC_OK;
-    if (cols.oom || blob.oom || blob.len > UINT32_MAX) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    strtab_get(&st, "", 0);          /* offset 0 = "" */
+    int e = docs_encode(d, n, &st, &dir, &data), rc = SC_OK;
+    if (e == -2) rc = sc_err_set(err, SC_EINTERNAL, "title longer than its document");
+    else if (e || dir.oom || data.oom || st.blob.oom) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
     else {
         w->n_docs = n;
         free(w->lens);
         if (!(w->lens = malloc(((size_t)n + 1) * sizeof *w->lens))) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
-        for (uint32_t i = 0; w->lens && i < n; i++) w->lens[i] = d[i].len;
-        w_write(w, cols.data, cols.len);
+        for (uint32_t i = 0; w->lens && i < n; i++) { w->lens[i] = d[i].len; w->total_len += d[i].len; }
+        w_write(w, dir.data, dir.len);
+        w_write(w, data.data, data.len);
         w_pad(w, 0);
         wr64(w->hdr + 24, w->off);
-        wr64(w->hdr + 32, blob.len);
-        w_write(w, blob.data, blob.len);
+        wr64(w->hdr + 32, st.blob.len);
+        w_write(w, st.blob.data, st.blob.len);
         w_pad(w, 0);
         w->post_off = w->off;
         if (w->failed) rc = sc_err_set(err, SC_EIO, "%s: write failed", w->path);
     }
-    sc_buf_free(&cols);
-    sc_buf_free(&blob);
+    sc_buf_free(&dir);
+    sc_buf_free(&data);
+    strtab_free(&st);
     return rc;
 }
 

@@ -234,7 +234,7 @@ static uint32_t pm_next(pmatch *pm, uint32_t target)
         if (pm->k == 1 && !pm->title_only && (!pm->need_stats || pm->lazy_title)) {
             tf = sc_postit_tf(lead);
         } else {
-            tf = verify(pm, seg->title_len[d], &tft);
+            tf = verify(pm, sc_seg_title_len(seg, d), &tft);
             if (pm->title_only) tf = tft;
         }
         if (!tf) {
@@ -280,9 +280,9 @@ static int is_phrase(const sc_qalt *a) { return a->kind == SC_Q_PHRASE || a->kin
 static int filter_ok(const sc_qalt *a, const sc_seg *s, uint32_t d)
 {
     switch (a->kind) {
-    case SC_Q_TYPE: return !strcmp(sc_seg_str(s, s->type_off[d]), a->str);
-    case SC_Q_YEAR: return s->year[d] >= a->y0 && s->year[d] <= a->y1;
-    case SC_Q_SOURCE: return strstr(sc_seg_str(s, s->source_off[d]), a->str) != NULL;
+    case SC_Q_TYPE: return !strcmp(sc_seg_type(s, d), a->str);
+    case SC_Q_YEAR: return sc_seg_year(s, d) >= a->y0 && sc_seg_year(s, d) <= a->y1;
+    case SC_Q_SOURCE: return strstr(sc_seg_source(s, d), a->str) != NULL;
     default: return 0;
     }
 }
@@ -445,16 +445,16 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
         x->total++;
         if (!x->scoring) continue;
         int full = top_k_full(col);
-        uint32_t tmax = pm->lazy_title ? pm_title_max(pm, s->title_len[d]) : 0;  /* a column read is a cache miss */
+        uint32_t tmax = pm->lazy_title ? pm_title_max(pm, sc_seg_title_len(s, d)) : 0;  /* a column read is a cache miss */
         if (tmax) {
             double t = pm->tf + boost * tmax;
             if (full && idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]) < col->v[0].score) continue;
-            pm_title(pm, s->title_len[d]);
+            pm_title(pm, sc_seg_title_len(s, d));
         }
         double t = pm->tf + boost * pm->tf_title;
         double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
         if (full && score < col->v[0].score) continue;
-        cand c = {score, s->date[d], vi, d, s->num[d]};
+        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d]};
         collect(col, &c);
         if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
@@ -480,7 +480,7 @@ static int score_doc(qctx *x, cl_ev *cl, const sc_seg *s, uint32_t d, double *ou
                 if (q->c[i].neg || pm->dead || !pm->started || pm->doc != d) continue;
                 uint32_t tft = pm->tf_title;
                 if (pm->lazy_title) {
-                    if (tl == UINT32_MAX) tl = s->title_len[d];
+                    if (tl == UINT32_MAX) tl = sc_seg_title_len(s, d);
                     uint32_t m = pm_title_max(pm, tl);
                     if (m && pass == 0) lazy = 1, tft = m;
                     if (m && pass == 1) pm_title(pm, tl), tft = pm->tf_title;
@@ -552,9 +552,9 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         if (d == SC_DOC_END || d >= s->n_docs) break;
         target = d + 1;
         if (sc_sview_deleted(v, d)) continue;
-        if (o->type && *o->type && strcmp(sc_seg_str(s, s->type_off[d]), o->type)) continue;
-        if (o->year_from && s->year[d] < o->year_from) continue;
-        if (o->year_to && s->year[d] > o->year_to) continue;
+        if (o->type && *o->type && strcmp(sc_seg_type(s, d), o->type)) continue;
+        if (o->year_from && sc_seg_year(s, d) < o->year_from) continue;
+        if (o->year_to && sc_seg_year(s, d) > o->year_to) continue;
         int ok = 1;
         for (size_t i = 0; i < q->n && ok; i++) {
             if (&cl[i] == drv) {
@@ -596,7 +596,7 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         /* collect() would turn it away: spare the date and number columns
            (a cache miss each) */
         if (top_k_full(&x->col) && score < x->col.v[0].score) continue;
-        cand c = {score, s->date[d], vi, d, s->num[d]};
+        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d]};
         collect(&x->col, &c);
         if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
     }
@@ -620,9 +620,10 @@ static double now_ms(void)
 static int hit_from_index(const sc_snapshot *snap, const cand *c, sc_hit *h, sc_err *err)
 {
     const sc_seg *s = snap->v[c->view].seg;
-    h->id = strdup(sc_seg_str(s, s->id_off[c->doc]));
-    h->type = strdup(sc_seg_str(s, s->type_off[c->doc]));
-    h->year = s->year[c->doc];
+    char ib[SC_SEG_ID_BUF];
+    h->id = strdup(sc_seg_id(s, c->doc, ib));
+    h->type = strdup(sc_seg_type(s, c->doc));
+    h->year = sc_seg_year(s, c->doc);
     h->score = c->score;
     return h->id && h->type ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
 }
@@ -715,7 +716,8 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
             if (!r->ids) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
             for (size_t i = 0; i < x.col.n; i++) {
                 const sc_seg *s = snap->v[x.col.v[i].view].seg;
-                if (!(r->ids[i] = strdup(sc_seg_str(s, s->id_off[x.col.v[i].doc])))) { rc = SC_ENOMEM; break; }
+                char ib[SC_SEG_ID_BUF];
+                if (!(r->ids[i] = strdup(sc_seg_id(s, x.col.v[i].doc, ib)))) { rc = SC_ENOMEM; break; }
                 r->n_ids++;
             }
             if (rc) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }

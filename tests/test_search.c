@@ -17,6 +17,7 @@
 #include "describe.h"
 #include "index.h"
 #include "index_seg.h"
+#include "index_seg_priv.h"    /* format limits, for the edge cases */
 #include "index_snap.h"
 #include "normalize.h"
 #include "query.h"
@@ -77,6 +78,82 @@ static void test_normalize(void **state)
     assert_int_equal(n.off[2], 3);
     assert_int_equal(n.off[3], 6);
     sc_norm_free(&n);
+}
+
+/* Writes a segment of the given documents (one term) and opens it. */
+static sc_seg *write_docs(const char *path, const sc_docmeta *dm, uint32_t n)
+{
+    sc_segw *w;
+    sc_err e = {0};
+    uint32_t doc = 0, tf = 1, pos = 0;
+    assert_int_equal(sc_segw_open(path, &w, &e), SC_OK);
+    assert_int_equal(sc_segw_docs(w, dm, n, &e), SC_OK);
+    if (n) assert_int_equal(sc_segw_term(w, SC_KEY_BI('a', 'b'), &doc, &tf, 1, &pos, &e), SC_OK);
+    assert_int_equal(sc_segw_finish(w, &e), SC_OK);
+    sc_seg *s;
+    assert_int_equal(sc_seg_open(path, 1, &s, &e), SC_OK);
+    assert_int_equal(sc_seg_check(s, &e), SC_OK);
+    return s;
+}
+
+static void assert_docs(const sc_seg *s, const sc_docmeta *dm, uint32_t n)
+{
+    assert_int_equal(s->n_docs, n);
+    for (uint32_t i = 0; i < n; i++) {
+        char ib[SC_SEG_ID_BUF];
+        assert_true(s->num[i] == dm[i].num);
+        assert_int_equal(s->len[i], dm[i].len);
+        assert_int_equal(sc_seg_title_len(s, i), dm[i].title_len);
+        assert_int_equal(sc_seg_year(s, i), dm[i].year);
+        assert_int_equal(sc_seg_date(s, i), dm[i].date);
+        assert_string_equal(sc_seg_type(s, i), dm[i].type);
+        assert_string_equal(sc_seg_source(s, i), dm[i].source);
+        assert_string_equal(sc_seg_id(s, i, ib), dm[i].id);
+    }
+}
+
+/* The document columns: every kind of packing (plain, linear, table, and
+** the table a column falls back to when its range needs over 56 bits) and
+** every shape of id (pattern with leading zeros, too many digits, too long
+** a prefix, no digits, empty) come back as written. */
+static void test_columns(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/cols.sxs", dir);
+    static char longp[SC_SEG_ID_PREFIX + 2][SC_SEG_ID_PREFIX + 8];
+    static const char *ids[] = {"poetry-000001", "poetry-12", "news-0", "12345", "", "abc", "x-1234567890123456",
+                                "x-123456789012345", "007", "a0", "0", "a-1-2", "\xe6\x96\x87-9", NULL, NULL};
+    memset(longp[0], 'p', SC_SEG_ID_PREFIX);
+    strcpy(longp[0] + SC_SEG_ID_PREFIX, "7");           /* the longest prefix of a pattern */
+    memset(longp[1], 'q', SC_SEG_ID_PREFIX + 1);
+    strcpy(longp[1] + SC_SEG_ID_PREFIX + 1, "7");       /* one more: stored whole */
+    ids[13] = longp[0];
+    ids[14] = longp[1];
+    const uint32_t nid = sizeof ids / sizeof ids[0];
+    static const char *types[] = {"工作总结", "", "讲话"};
+    for (int shape = 0; shape < 4; shape++) {
+        uint32_t n = shape == 3 ? 0 : 1000;
+        sc_docmeta *dm = calloc(n + 1, sizeof *dm);
+        srand(11 + shape);
+        for (uint32_t i = 0; i < n; i++) {
+            int64_t num = shape == 0 ? 5000 + (int64_t)i                  /* linear */
+                        : shape == 1 ? (int64_t)(rand() % 100000)          /* plain */
+                        : (i % 3 == 0 ? INT64_MIN + i : i % 3 == 1 ? INT64_MAX - i : (int64_t)i);  /* table */
+            uint32_t len = shape == 0 ? 2 : 2 + (uint32_t)rand() % 70000;
+            dm[i] = (sc_docmeta){num, len, (uint32_t)rand() % (len - 1), shape == 2 ? -3 : 1990 + rand() % 40,
+                                 shape == 2 ? 0 : 20000101 + rand() % 250000, types[i % 3], i % 5 ? "gov.cn" : "",
+                                 ids[(i * 7 + (uint32_t)shape) % nid]};
+        }
+        sc_seg *s = write_docs(path, dm, n);
+        assert_docs(s, dm, n);
+        if (shape == 0) assert_true(s->col[SC_COL_NUM].linear && s->col[SC_COL_NUM].width == 0);
+        if (shape == 2) assert_non_null(s->col[SC_COL_NUM].table);
+        if (n) assert_true(s->col[SC_COL_LEN].width >= 8);
+        sc_seg_release(s);
+        free(dm);
+    }
+    unlink(path);
 }
 
 /* Writes one term with random postings, reads it back with next/advance. */
@@ -662,6 +739,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalize),
+        cmocka_unit_test_setup_teardown(test_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec, setup, teardown),
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
