@@ -19,8 +19,10 @@ typedef struct cli_globals {
 extern cli_globals g_cli;
 
 /* Opens the library named by the globals; prints the error and returns NULL
-** on failure. */
-sc_library *cli_open(int read_only);
+** on failure.  flags: CLI_READ_ONLY, CLI_REBUILD_INDEX (sc_library_opts). */
+#define CLI_READ_ONLY 1
+#define CLI_REBUILD_INDEX 2
+sc_library *cli_open(int flags);
 
 /* Prints "sucai: MESSAGE" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,7 +19,7 @@ int cmd_index(int argc, char **argv)
         return 2;
     }
     int rebuild = !strcmp(argv[a], "rebuild"), optimize = !strcmp(argv[a], "optimize");
-    sc_library *lib = cli_open(!rebuild && !optimize);
+    sc_library *lib = cli_open(rebuild ? CLI_REBUILD_INDEX : optimize ? 0 : CLI_READ_ONLY);
     if (!lib) return 2;
     sc_err e = {0};
     int rc;

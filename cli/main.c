@@ -45,10 +45,11 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
-sc_library *cli_open(int read_only)
+sc_library *cli_open(int flags)
 {
     sc_library_opts o = {0};
-    o.read_only = read_only;
+    o.read_only = (flags & CLI_READ_ONLY) != 0;
+    o.rebuild_index = (flags & CLI_REBUILD_INDEX) != 0;
     o.preview_percent = 100;
     const char *p = getenv("SUCAI_PREVIEW_PERCENT");
     if (p && atoi(p) > 0 && atoi(p) <= 100) o.preview_percent = atoi(p);

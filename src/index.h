@@ -38,6 +38,11 @@ int sc_index_delete(sc_index *ix, int64_t num, sc_err *err);
 int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err);
 /* Drops every segment (for a rebuild); takes effect at the next commit. */
 int sc_index_clear(sc_index *ix, sc_err *err);
+/* Removes the index files of the library folder dir (commit point,
+** segments, deletion files), for a rebuild of an index that cannot be
+** opened (older format, damage).  The caller holds the library's write
+** lock; no index may be open on dir. */
+int sc_index_discard(const char *dir, sc_err *err);
 
 /* Asks the next commit to merge every segment into one (after a rebuild:
 ** the smallest index and the fastest queries). */

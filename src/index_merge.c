@@ -13,6 +13,8 @@
 ** Garbage collection: after each commit, the writer removes the files of
 ** its folder that the commit point (its working set) does not name:
 ** segments and deletion bitmaps of older generations, and *.tmp files.
+** sc_index_discard removes all of them, before a rebuild of an index that
+** cannot be opened.
 **
 ** Both run in the writer only, under the index's single-writer contract
 ** (index.h); readers keep their own references to the mapped segments.
@@ -20,6 +22,7 @@
 #include "index_priv.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,27 @@ void sc_ix_collect_garbage(sc_index *ix)
         }
     }
     closedir(d);
+}
+
+/* Removes the index's own files from dir/index: a rebuild's clean slate. */
+int sc_index_discard(const char *dir, sc_err *err)
+{
+    char ix[4200];
+    snprintf(ix, sizeof ix, "%s/index", dir);
+    DIR *d = opendir(ix);
+    if (!d) return SC_OK;         /* nothing to discard */
+    struct dirent *de;
+    int rc = SC_OK;
+    while ((de = readdir(d))) {
+        unsigned no;
+        int ours = !strcmp(de->d_name, "COMMIT") || sscanf(de->d_name, "seg-%u.", &no) == 1 || strstr(de->d_name, ".tmp");
+        if (!ours) continue;
+        char p[4500];
+        snprintf(p, sizeof p, "%s/%s", ix, de->d_name);
+        if (unlink(p) != 0 && !rc) rc = sc_err_set(err, SC_EIO, "%s: cannot remove: %s", p, strerror(errno));
+    }
+    closedir(d);
+    return rc;
 }
 
 /* ---- merging ------------------------------------------------------------- */

@@ -80,9 +80,21 @@ static int take_lock(sc_library *lib, sc_err *err)
     return SC_OK;
 }
 
+/* Opens the index; for a rebuild, one that cannot be read (written by an
+** older sucai, or damaged) is removed first: the rebuild makes it anew from
+** the store, so nothing is lost, and `sucai index rebuild` is the way out
+** that the error message names. */
+static int open_index(sc_library *lib, const sc_library_opts *opts, sc_err *err)
+{
+    int rc = sc_index_open(lib->dir, &lib->index, err);
+    if (rc != SC_EINDEX || !opts->rebuild_index || opts->read_only) return rc;
+    if ((rc = sc_index_discard(lib->dir, err))) return rc;
+    return sc_index_open(lib->dir, &lib->index, err);
+}
+
 int sc_library_open(const char *dir, const sc_library_opts *opts, sc_library **out, sc_err *err)
 {
-    sc_library_opts defaults = {0, 100, NULL};
+    sc_library_opts defaults = {0, 100, NULL, 0};
     if (!opts) opts = &defaults;
     dir = sc_library_default_dir(dir);
     sc_library *lib = calloc(1, sizeof *lib);
@@ -107,11 +119,11 @@ int sc_library_open(const char *dir, const sc_library_opts *opts, sc_library **o
         if ((rc = take_lock(lib, err))) goto fail;
     }
     if ((rc = sc_store_open(dir, &lib->store, err))) goto fail;
-    if ((rc = sc_index_open(dir, &lib->index, err))) goto fail;
+    if ((rc = open_index(lib, opts, err))) goto fail;
     if (!opts->read_only) {
         if ((rc = sc_cleaner_new(sc_store_db(lib->store), opts->mask_rules, &lib->cleaner, err))) goto fail;
         sc_cleaner_set_default_preview(lib->cleaner, opts->preview_percent ? opts->preview_percent : 100);
-        if ((rc = catch_up(lib, err))) goto fail;
+        if (!opts->rebuild_index && (rc = catch_up(lib, err))) goto fail;
     }
     *out = lib;
     return SC_OK;

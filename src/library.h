@@ -30,6 +30,9 @@ typedef struct sc_library_opts {
     int read_only;          /* open for reading only: no lock, no writes */
     int preview_percent;    /* free share of documents without a marker (100) */
     const char *mask_rules; /* extra mask rule file, or NULL */
+    int rebuild_index;      /* the caller rebuilds the index (sc_library_reindex):
+                               an index that cannot be opened (older format,
+                               damage) is discarded, and no catch-up is run */
 } sc_library_opts;
 
 /* The folder: dir if not NULL, else $SUCAI_LIBRARY, else "./library".
