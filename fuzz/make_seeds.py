@@ -73,7 +73,22 @@ def http_seeds():
     }
 
 
-SEEDS = {"fuzz_read": read_seeds, "fuzz_http": http_seeds}
+def seg_seeds():
+    """Recipes for fuzz_seg.c (its take() order): random ones, and one of 599
+    documents with a pair and a character in every document (blocks, skip
+    tables), alone and followed by patches that damage the written file."""
+    import random
+    rnd = random.Random(1)
+    s = {"rand-%d" % n: bytes(rnd.getrandbits(8) for _ in range(n)) for n in (16, 200, 3000, 20000)}
+    docs = b"".join(bytes([rnd.getrandbits(8) & 0xfe]) + bytes(rnd.getrandbits(8) for _ in range(19)) for _ in range(599))
+    terms = bytes([2, 2]) + bytes([0x11, 0x62, 0x22, 0x62]) + bytes(2 + 4 * 599)    # n_terms, a pair: every doc, position 0
+    terms += bytes([0, 0x37, 0x62]) + bytes(2 + 2 * 599)                           # a character: every doc
+    s["dense"] = (599).to_bytes(2, "little") + docs + terms
+    s["dense-damaged"] = s["dense"] + bytes(rnd.getrandbits(8) for _ in range(50))
+    return s
+
+
+SEEDS = {"fuzz_read": read_seeds, "fuzz_http": http_seeds, "fuzz_seg": seg_seeds}
 
 
 def main():

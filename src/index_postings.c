@@ -2,28 +2,36 @@
 ** index_postings.c — the posting-list iterator (sc_postit_*, index_seg.h):
 ** decodes one term's postings in a mapped segment, block by block, with
 ** the skip table for sc_postit_advance and positions decoded on demand.
-** The layout it reads ("postings" and "value arrays") is described at the
-** top of index_seg.c; index_seg_write.c writes it.
+** The layout it reads ("postings" and "codes") is described at the top of
+** index_seg.c; index_seg_write.c writes it.
 **
 ** Every length read from the file is checked before use: damaged postings
 ** end the iterator with it->bad set, never a read outside the mapping (the
-** 64 bytes of padding after the postings cover the 8-byte loads).
+** 64 bytes of padding after the postings cover the 8-byte loads), and a
+** decoded document is always below n_docs.
 */
 #include "index_seg_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- value arrays: decoding --------------------------------------------- */
+/* ---- codes: decoding ------------------------------------------------------ */
 
-/* Reads one Rice value at *bit of bs (limit: bits available). */
+/* The bits from bit on (at least 57 valid). */
+static inline uint64_t peek(const uint8_t *bs, uint64_t bit)
+{
+    uint64_t x;
+    memcpy(&x, bs + (bit >> 3), 8);
+    return x >> (bit & 7);
+}
+
+/* Reads one Rice value at *bit of bs (limit: bits available).  Every
+** reader leaves *bit <= limit or fails, so the 8-byte load at *bit stays
+** within the stream's bytes and the padding after the postings. */
 static inline int rice_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t k, uint32_t *v)
 {
-    uint64_t b = *bit, x;
-    if (b >= limit) return -1;
-    memcpy(&x, bs + (b >> 3), 8);
-    x >>= b & 7;                                 /* >= 57 valid bits */
-    if (!x) return -1;
+    uint64_t b = *bit;
+    uint64_t x = peek(bs, b) | 1ull << 63;      /* >= 57 valid bits; q <= 63 */
     uint32_t q = (uint32_t)__builtin_ctzll(x);
     if (q < SC_SEG_RICE_ESC) {
         x >>= q + 1;
@@ -31,8 +39,7 @@ static inline int rice_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, ui
         b += q + 1 + k;
     } else if (q == SC_SEG_RICE_ESC) {
         b += SC_SEG_RICE_ESC + 1;
-        memcpy(&x, bs + (b >> 3), 8);
-        *v = (uint32_t)(x >> (b & 7));
+        *v = (uint32_t)peek(bs, b);
         b += 32;
     } else {
         return -1;
@@ -44,32 +51,63 @@ static inline int rice_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, ui
 /* Reads w <= 32 bits at *bit. */
 static inline int fixed_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t w, uint32_t *v)
 {
-    uint64_t b = *bit, x;
+    uint64_t b = *bit;
     if (b + w > limit) return -1;
-    memcpy(&x, bs + (b >> 3), 8);
-    *v = (uint32_t)((x >> (b & 7)) & ((1ull << w) - 1));
+    *v = (uint32_t)(peek(bs, b) & ((1ull << w) - 1));
     *bit = b + w;
     return 0;
 }
 
-static int get_bits(const uint8_t *p, uint64_t avail, uint32_t n, uint32_t *out, uint64_t *used)
+/* Reads a value below n >= 1 in truncated binary (index_seg_write.c).
+** Without branches: whether the code is k or k + 1 bits long is data, and a
+** mispredicted branch per document costs more than both ways. */
+static inline int tb_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t n, uint32_t *v)
 {
-    uint32_t nch = (n + SC_SEG_RICE_CHUNK - 1) / SC_SEG_RICE_CHUNK;
-    if (avail < nch) return -1;
-    const uint8_t *ks = p, *bs = p + nch;
-    uint64_t bit = 0, limit = (avail - nch) * 8;
-    for (uint32_t c = 0; c < nch; c++) {
-        uint32_t k = ks[c], m = n - c * SC_SEG_RICE_CHUNK < SC_SEG_RICE_CHUNK ? n - c * SC_SEG_RICE_CHUNK : SC_SEG_RICE_CHUNK;
-        if (k > 31) return -1;
-        uint32_t *o = out + c * SC_SEG_RICE_CHUNK;
-        for (uint32_t i = 0; i < m; i++)
-            if (rice_read(bs, &bit, limit, k, &o[i])) return -1;
+    uint32_t k = 31 - (uint32_t)__builtin_clz(n);
+    uint64_t u = (2ull << k) - n, b = *bit;
+    uint64_t x = peek(bs, b), a = x & ((1ull << k) - 1);
+    uint64_t longer = a >= u;
+    uint64_t two = ((a << 1) | ((x >> k) & 1)) - u;
+    *v = (uint32_t)(a ^ ((a ^ two) & (0 - longer)));
+    b += k + longer;
+    *bit = b;
+    return b <= limit ? 0 : -1;
+}
+
+/* One document's tf positions (index_seg_write.c: put_positions).  Whether
+** a document has more than one is the only branch on the data (the first
+** position's check is never taken). */
+static inline __attribute__((always_inline)) int positions_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t len,
+                                                                 uint32_t tf, uint32_t *restrict out)
+{
+    uint32_t p, g;
+    if (len < 2 || fixed_read(bs, bit, limit, sc_seg_pos_width(len - 1), &p) || p > len - 2) return -1;
+    out[0] = p;
+    if (tf > 1) {
+        uint32_t k = sc_seg_gap_k(len, p, tf), j = 1;
+        do {
+            if (rice_read(bs, bit, limit, k, &g)) return -1;
+            out[j] = p += g + 1;
+        } while (++j < tf);
     }
-    if (bit > limit) return -1;
-    *used = nch + (bit + 7) / 8;
     return 0;
 }
+
+/* The stream used exactly its bytes (the writer ends each at a byte). */
+static int ends_at(uint64_t bit, uint64_t limit) { return (bit + 7) / 8 == limit / 8; }
+
 /* ---- posting iterator -------------------------------------------------- */
+
+/* Skip entry b: the block's last doc; its end, from the first block. */
+static inline uint32_t skip_last(const sc_postit *it, uint32_t b)
+{
+    return (uint32_t)(peek(it->skip, (uint64_t)b * it->skip_wd) & ((1ull << it->skip_wd) - 1));
+}
+static inline uint64_t skip_end(const sc_postit *it, uint32_t b)
+{
+    uint64_t bit = (uint64_t)it->nblocks * it->skip_wd + (uint64_t)b * it->skip_wo;
+    return peek(it->skip, bit) & ((1ull << it->skip_wo) - 1);
+}
 
 void sc_postit_init(sc_postit *it, const sc_term *t)
 {
@@ -83,8 +121,11 @@ void sc_postit_init(sc_postit *it, const sc_term *t)
     it->skip = NULL;
     it->blocks = t->p;
     if (it->nblocks > 1) {
-        if ((uint64_t)it->nblocks * 8 > t->len) it->nblocks = 0, it->bad = 1;
-        else { it->skip = t->p; it->blocks = t->p + (size_t)it->nblocks * 8; }
+        it->skip_wd = sc_seg_pos_width(t->n_docs);
+        it->skip_wo = sc_seg_bits_for(t->len);
+        uint64_t sb = sc_seg_skip_bytes(it->nblocks, it->skip_wd, it->skip_wo);
+        if (it->skip_wo > 32 || sb > t->len) it->nblocks = 0, it->bad = 1;
+        else { it->skip = t->p; it->blocks = t->p + sb; }
     }
     it->blk = it->nblocks;
     it->n = it->i = 0;
@@ -100,67 +141,89 @@ void sc_postit_free(sc_postit *it)
     it->pos_cap = 0;
 }
 
-/* A short list, one bit stream: per doc its number in sc_seg_pos_width(n_docs)
-** bits, tf-1 in unary (Rice, k = 0), [each position in sc_seg_pos_width(len)]. */
+/* Room for n positions in it->pos. */
+static int pos_room(sc_postit *it, uint64_t n)
+{
+    if (n + 16 <= it->pos_cap) return 0;
+    size_t cap = (size_t)n * 2 + 64;
+    uint32_t *ps = realloc(it->pos, cap * sizeof *ps);
+    if (!ps) return -1;
+    it->pos = ps;
+    it->pos_cap = cap;
+    return 0;
+}
+
+/* A short list, one bit stream (index_seg_write.c: put_small). */
 static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint32_t n)
 {
-    uint32_t np = 0, wd = sc_seg_pos_width(it->n_docs);
+    uint32_t np = 0, base = 0;
     uint64_t bit = 0, limit = (uint64_t)(end - p) * 8;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t doc, tf1;
-        if (fixed_read(p, &bit, limit, wd, &doc) || rice_read(p, &bit, limit, 0, &tf1)) return -1;
-        if (doc >= it->n_docs || (i && doc <= it->docs[i - 1])) return -1;
-        it->docs[i] = doc;
+        uint32_t v, tf1;
+        if (base >= it->n_docs || tb_read(p, &bit, limit, it->n_docs - base, &v) ||
+            rice_read(p, &bit, limit, 0, &tf1) || tf1 == UINT32_MAX)
+            return -1;
+        it->docs[i] = base + v;
         it->tfs[i] = tf1 + 1;
         it->poff[i] = np;
+        base += v + 1;
         if (!it->positional) continue;
-        uint32_t wp = sc_seg_pos_width(it->lens[doc]);
-        if ((uint64_t)(tf1 + 1) * wp > limit - bit) return -1;
-        if (np + tf1 + 1 + 16 > it->pos_cap) {
-            size_t cap = ((size_t)np + tf1 + 1) * 2 + 64;
-            uint32_t *ps = realloc(it->pos, cap * sizeof *ps);
-            if (!ps) return -1;
-            it->pos = ps;
-            it->pos_cap = cap;
-        }
-        for (uint32_t j = 0; j <= tf1; j++)
-            if (fixed_read(p, &bit, limit, wp, &it->pos[np++])) return -1;
+        if (tf1 > limit - bit || pos_room(it, (uint64_t)np + tf1 + 1)) return -1;   /* >= 1 bit a gap */
+        if (positions_read(p, &bit, limit, it->lens[base - 1], tf1 + 1, it->pos + np)) return -1;
+        np += tf1 + 1;
     }
-    if ((bit + 7) / 8 != limit / 8) return -1;
+    if (!ends_at(bit, limit)) return -1;
     it->poff[n] = np;
     it->pos_ready = it->positional;
+    it->tf_bit = it->pos_bit = 0;
     it->n = n;
     it->i = 0;
     return 0;
+}
+
+/* Docs and tfs of a block of n (index_seg_write.c: put_block); docs from
+** base, the last one last (the skip table's, or UINT32_MAX if none).  The
+** arrays are written through restrict pointers and everything else is in
+** locals: the hottest loop of a query. */
+static int load_codes(sc_postit *it, uint32_t n, uint32_t base, uint32_t last)
+{
+    const uint8_t *bs = it->bs;
+    uint64_t bit = 0, limit = it->limit, d = (uint64_t)base - 1;   /* wraps: the first gap adds 1 */
+    uint32_t *restrict docs = it->docs, *restrict tfs = it->tfs, k, v, zero = 0;
+    if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (rice_read(bs, &bit, limit, k, &v)) return -1;
+        docs[i] = (uint32_t)(d += (uint64_t)v + 1);
+    }
+    if (d >= it->n_docs || (last != UINT32_MAX && d != last)) return -1;
+    it->tf_bit = bit;
+    if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (rice_read(bs, &bit, limit, k, &v)) return -1;
+        zero |= (tfs[i] = v + 1) == 0;
+    }
+    it->pos_bit = bit;
+    return !zero && (it->positional || ends_at(bit, limit)) ? 0 : -1;
 }
 
 /* Loads block b; returns 0 (and ends the iterator) on damage. */
 static int load_block(sc_postit *it, uint32_t b)
 {
     const uint8_t *start = it->blocks, *end = it->end;
-    uint32_t prev = 0;
+    uint32_t base = 0, last = UINT32_MAX;
     if (it->skip) {
-        uint64_t s = b ? sc_seg_rd32(it->skip + 8 * (b - 1) + 4) : 0, e = sc_seg_rd32(it->skip + 8 * b + 4);
+        uint64_t s = b ? skip_end(it, b - 1) : 0, e = skip_end(it, b);
         if (s > e || e > (uint64_t)(it->end - it->blocks)) goto damaged;
         start = it->blocks + s;
         end = it->blocks + e;
-        prev = b ? sc_seg_rd32(it->skip + 8 * (b - 1)) : 0;
+        base = b ? skip_last(it, b - 1) + 1 : 0;
+        last = skip_last(it, b);
     }
     uint32_t n = b + 1 < it->nblocks ? SC_BLOCK : it->df - b * SC_BLOCK;
-    if (it->df <= SC_SEG_SMALL_DF) {
-        if (load_small(it, start, end, n)) goto damaged;
-        it->blk = b;
-        return 1;
-    }
-    /* the arrays follow each other; each one's code tells where it ends */
-    uint64_t db, tb;
-    if (get_bits(start, (uint64_t)(end - start), n, it->docs, &db)) goto damaged;
-    if (get_bits(start + db, (uint64_t)(end - start) - db, n, it->tfs, &tb)) goto damaged;
-    for (uint32_t i = 0; i < n; i++) { it->docs[i] = prev += it->docs[i]; it->tfs[i]++; }
-    it->pos_data = start + db + tb;
-    it->pos_bytes = (uint64_t)(end - it->pos_data);
-    if (!it->positional && it->pos_bytes) goto damaged;
-    it->pos_ready = 0;
+    it->bs = start;
+    it->limit = (uint64_t)(end - start) * 8;
+    if (it->df <= SC_SEG_SMALL_DF ? load_small(it, start, end, n) : load_codes(it, n, base, last)) goto damaged;
+    if (it->df > SC_SEG_SMALL_DF) it->pos_ready = 0;
     it->blk = b;
     it->n = n;
     it->i = 0;
@@ -194,15 +257,15 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
     if (it->doc >= target) return it->doc;
     if (it->docs[it->n - 1] < target) {
         uint32_t b = it->blk + 1;
-        if (it->skip && b < it->nblocks && sc_seg_rd32(it->skip + 8 * b) < target) {
+        if (it->skip && b < it->nblocks && skip_last(it, b) < target) {
             /* gallop, then binary search the skip table: the first block
                whose last doc reaches target */
             uint32_t lo = b, step = 1, hi = b + 1;
-            while (hi < it->nblocks && sc_seg_rd32(it->skip + 8 * hi) < target) { lo = hi; step *= 2; hi = lo + step; }
+            while (hi < it->nblocks && skip_last(it, hi) < target) { lo = hi; step *= 2; hi = lo + step; }
             if (hi > it->nblocks) hi = it->nblocks;
             while (hi - lo > 1) {
                 uint32_t mid = lo + (hi - lo) / 2;
-                if (sc_seg_rd32(it->skip + 8 * mid) < target) lo = mid; else hi = mid;
+                if (skip_last(it, mid) < target) lo = mid; else hi = mid;
             }
             b = hi;
         }
@@ -213,43 +276,54 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
     return it->doc = it->docs[it->i];
 }
 
+/* Decodes the loaded block's positions; -1 on damage. */
+static int load_positions(sc_postit *it)
+{
+    uint64_t total = 0;
+    uint32_t n = it->n, n_docs = it->n_docs;
+    for (uint32_t i = 0; i < n; i++) { it->poff[i] = (uint32_t)total; total += it->tfs[i]; }
+    if (total > it->limit - it->pos_bit + n) return -1;   /* >= 1 bit a gap */
+    it->poff[n] = (uint32_t)total;
+    if (pos_room(it, total)) return -1;
+    const uint8_t *bs = it->bs;
+    const uint32_t *docs = it->docs, *tfs = it->tfs, *lens = it->lens;
+    uint32_t *restrict o = it->pos;
+    uint64_t bit = it->pos_bit, limit = it->limit;
+    for (uint32_t i = 0; i < n; i++) {
+        if (docs[i] >= n_docs || positions_read(bs, &bit, limit, lens[docs[i]], tfs[i], o)) return -1;
+        o += tfs[i];
+    }
+    if (!ends_at(bit, limit)) return -1;
+    it->pos_ready = 1;
+    return 0;
+}
+
 const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n)
 {
     *n = 0;
     if (!it->positional || it->doc == SC_DOC_END) return NULL;
-    if (it->pos_ready) {
-        *n = it->poff[it->i + 1] - it->poff[it->i];
-        return it->pos + it->poff[it->i];
-    }
-    if (!it->pos_ready) {
-        uint64_t total = 0;
-        for (uint32_t i = 0; i < it->n; i++) { it->poff[i] = (uint32_t)total; total += it->tfs[i]; }
-        if (total > it->pos_bytes * 8 + it->n) return NULL;   /* >= 1 bit a gap */
-        it->poff[it->n] = (uint32_t)total;
-        if (total + 16 > it->pos_cap) {
-            size_t cap = (size_t)total + 64;
-            uint32_t *p = realloc(it->pos, cap * sizeof *p);
-            if (!p) return NULL;
-            it->pos = p;
-            it->pos_cap = cap;
-        }
-        if (it->pos_bytes < 1 || it->pos_data[0] > 31) return NULL;
-        uint32_t k = it->pos_data[0];
-        const uint8_t *bs = it->pos_data + 1;
-        uint64_t bit = 0, limit = (it->pos_bytes - 1) * 8;
-        uint32_t *o = it->pos;
-        for (uint32_t i = 0; i < it->n; i++) {
-            uint32_t d = it->docs[i], v, g;
-            if (d >= it->n_docs || fixed_read(bs, &bit, limit, sc_seg_pos_width(it->lens[d]), &v)) return NULL;
-            *o++ = v;
-            for (uint32_t j = 1; j < it->tfs[i]; j++) {
-                if (rice_read(bs, &bit, limit, k, &g)) return NULL;
-                *o++ = v += g + 1;
-            }
-        }
-        if ((bit + 7) / 8 != limit / 8) return NULL;
-        it->pos_ready = 1;
-    }
+    if (!it->pos_ready && load_positions(it)) return NULL;
     *n = it->poff[it->i + 1] - it->poff[it->i];
     return it->pos + it->poff[it->i];
+}
+
+/* ---- sizes ----------------------------------------------------------------- */
+
+int sc_postit_bits(sc_postit *it, const sc_term *t, sc_post_bits *b)
+{
+    sc_postit_init(it, t);
+    if (t->df <= SC_SEG_SMALL_DF) b->small += t->len * 8;
+    else if (it->skip) b->skip += (uint64_t)(it->blocks - it->skip) * 8;
+    for (uint32_t blk = 0; blk < it->nblocks && t->df > SC_SEG_SMALL_DF; blk++) {
+        if (!load_block(it, blk)) return -1;
+        b->docs += it->tf_bit;
+        b->tfs += it->pos_bit - it->tf_bit;
+        if (!it->positional) { b->tfs += it->limit - it->pos_bit; continue; }
+        if (load_positions(it)) return -1;
+        uint64_t first = 0;
+        for (uint32_t i = 0; i < it->n; i++) first += sc_seg_pos_width(it->lens[it->docs[i]] - 1);
+        b->pos_first += first;
+        b->pos_rest += it->limit - it->pos_bit - first;
+    }
+    return it->bad ? -1 : 0;
 }

@@ -23,44 +23,63 @@
 **             and id_num, printed as the prefix and the number in exactly
 **             `digits` digits ("poetry-000123": "poetry-", 6, 123; digits
 **             <= 15, prefix <= 64 bytes); digits 0: id_num is the offset
-**             of the whole id in strings.  On the whole corpus: 7 bytes a
+**             of the whole id in strings.  On the whole corpus: 5 bytes a
 **             document, where fixed columns took 36 and the ids 14 more.
 **   strings   NUL-terminated strings, each once; offset 0 is ""
-**   postings  per term, in key order.  A list of df <= 3 documents is
-**             one bit stream: per doc its number in ceil(log2(n_docs))
-**             bits, tf-1 in unary, [positions in ceil(log2(len)) bits].  Longer lists: if df > 128, a skip table of
-**             ceil(df/128) entries {u32 last_doc, u32 end} (end: offset of
-**             the block's end from the first block); then the blocks.  A
-**             block of n <= 128 docs: doc gaps (the first from the
-**             previous block's last doc, or from 0), tf-1, then (if
-**             positional) positions to the block's end: a byte k, then
-**             per doc its first position in ceil(log2(len)) bits (len from
-**             the doc column: the first position is uniform, this is its
-**             entropy) and the next ones as Rice(k) codes of gap - 1.  The
-**             doc and tf arrays are Golomb-Rice coded (below) and know
-**             their own length.  64 bytes of padding follow
-**             the postings so that decoders never read past the mapping.
+**   postings  per term, in key order, each a bit stream or a few (codes
+**             below), ending at a byte boundary:
+**             df <= 3: per doc d, d - base in truncated binary over n_docs -
+**             base (base: the previous doc + 1, or 0), tf - 1 in unary,
+**             [positions].
+**             df > 3: if df > 128, a skip table: ceil(df/128) blocks' last
+**             docs in ceil(log2(n_docs)) bits, then their ends (bytes from
+**             the first block to the block's end) in bits_for(the term's
+**             postings bytes) bits, both packed, the table rounded up to a
+**             byte; then the blocks.  A block of n <= 128 docs is one
+**             stream: a 5-bit k and n Rice(k) doc gaps (the first doc minus
+**             base: the previous block's last doc + 1, or 0; then each doc
+**             minus the previous one minus 1), a 5-bit k and n Rice(k) tf -
+**             1, then (pairs) [positions].
+**             [positions] of a doc of len characters (len from the doc
+**             column), each < len - 1: the first in ceil(log2(len - 1))
+**             bits, the next ones as Rice(k) codes of gap - 1 where k =
+**             floor(log2((len - 2 - first) / tf)) (sc_seg_gap_k): the rest
+**             of the document spread over the remaining positions, so no
+**             parameter is stored.
+**             64 bytes of padding follow the postings so that decoders'
+**             8-byte loads never leave the mapping.
 **   dict      blocks of 64 terms: per term varint64 key gap (0 for the
-**             first), varint df, varint64 postings bytes
+**             first), varint64 (postings bytes << 2 | df) for df <= 3, else
+**             varint64 (postings bytes << 2) and varint (df - 4)
 **   index     per dict block {u64 first_key, u64 dict_off, u64 post_off}
 **   trailer   u32 crc32 of [128, trailer), "SEGE", u64 file size
 ** Sections start at multiples of 8 so the columns can be used in place.
 ** Every length read from the file is checked before use: a damaged file
 ** yields SC_EINDEX or an empty result, never a read outside the mapping.
+**
+** Format 2 against format 1, whole corpus (474,469 documents, 268 MB of
+** text, 5 segments): 289.0 -> 253.0 MB.  Doc columns and strings 23.6 ->
+** 2.3 MB; dictionary 16.9 -> 13.7 MB (df folded into the length);
+** postings 246.6 -> 235.1 MB: one stream a block instead of three arrays
+** with a byte k each and each padded (about 2 bytes a block), doc gaps
+** minus 1 (dense lists), position gap parameters derived instead of
+** stored and fitting each document, skip tables packed (5.3 -> 2.5 MB).
+** bench/seg_stats prints the parts.
 */
 
-/* ---- value arrays: Golomb-Rice codes ------------------------------------ */
+/* ---- codes -------------------------------------------------------------- */
 
-/* An array of n values: one byte k (0..31) for every chunk of 128 values,
-** then one bit stream (LSB first) where each value v is q = v >> k zeros,
-** a one, and the low k bits of v; when q >= ESC, ESC zeros and a one are
-** followed by v in 32 bits.  k is chosen per chunk to minimise its size.
-** Rice codes suit gaps (doc gaps, tf-1, position gaps): on the news corpus
-** they take 2.9x less space than streamvbyte and 20% less than plain bit
-** packing, and decode at a few ns a value with one ctz per value.
-** Readers load 8 bytes at a time: the 64 bytes of padding after the
-** postings keep those loads inside the mapping.  The decoder is in
-** index_postings.c, the encoder in index_seg_write.c. */
+/* Bit streams are LSB first.  Rice(k) codes v as q = v >> k zeros, a one,
+** and the low k bits of v; when q >= ESC (24), ESC zeros and a one are
+** followed by v in 32 bits.  The writer picks k per block to minimise its
+** size.  Rice codes suit gaps (doc gaps, tf-1, position gaps): on the news
+** corpus they took 2.9x less space than streamvbyte and 20% less than plain
+** bit packing, and decode at a few ns a value with one ctz per value.
+** Truncated binary codes v < n in k = floor(log2 n) bits when v < u =
+** 2^(k+1) - n, else v + u in k + 1 bits (high k bits first).  Readers load
+** 8 bytes at a time; the padding after the postings keeps those loads
+** inside the mapping.  The decoder is in index_postings.c, the encoder in
+** index_seg_write.c. */
 
 /* This file: opening, mapping and validating a segment (sc_seg_open), the
 ** term dictionary (sc_seg_term, sc_dictcur_*) and the full check
@@ -268,12 +287,17 @@ static void dict_block(const sc_seg *s, uint64_t b, const uint8_t **p, const uin
 static int dict_entry(const sc_seg *s, const uint8_t **p, const uint8_t *end, uint64_t *key,
                       uint64_t *post, sc_term *t, int first)
 {
-    uint64_t gap, len;
-    uint32_t df;
+    uint64_t gap, v, len;
+    uint32_t df = 0;
     const uint8_t *q = get_varint64(*p, end, &gap);
-    if (q) q = sc_get_varint(q, end, &df);
-    if (q) q = get_varint64(q, end, &len);
-    if (!q || (first && gap) || *post > s->post_len || len > s->post_len - *post) return 0;
+    if (q) q = get_varint64(q, end, &v);
+    if (q && !(v & 3)) q = sc_get_varint(q, end, &df);     /* a long list: df - 4 follows */
+    if (!q || (first && gap)) return 0;
+    if (v & 3) df = (uint32_t)(v & 3);
+    else if (df > s->n_docs) return 0;
+    else df += SC_SEG_SMALL_DF + 1;
+    len = v >> 2;
+    if (df > s->n_docs || *post > s->post_len || len > s->post_len - *post) return 0;
     *key += gap;
     t->key = *key;
     t->df = df;

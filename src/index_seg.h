@@ -130,12 +130,13 @@ int sc_dictcur_next(sc_dictcur *c);   /* 1: c->t is the next term; 0: end */
 /* Iterator over one term's postings. */
 typedef struct sc_postit {
     const uint8_t *skip, *blocks, *end;
+    uint32_t skip_wd, skip_wo;    /* bits of a skip entry's last doc, end */
     uint32_t df, nblocks, blk;    /* blk: the block loaded (nblocks = none) */
     uint32_t n, i;                /* docs in the loaded block, index */
     uint32_t doc;                 /* current doc or SC_DOC_END */
     int positional, pos_ready, bad;
-    const uint8_t *pos_data;
-    uint64_t pos_bytes;
+    const uint8_t *bs;            /* the loaded block's bit stream */
+    uint64_t limit, tf_bit, pos_bit;  /* its bits; where tfs, positions start */
     const uint32_t *lens;
     uint32_t n_docs;
     uint32_t docs[SC_BLOCK], tfs[SC_BLOCK], poff[SC_BLOCK + 1];
@@ -150,6 +151,15 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target); /* first doc >= targ
 static inline uint32_t sc_postit_tf(const sc_postit *it) { return it->tfs[it->i]; }
 /* Positions of the current doc (positional terms); NULL on damage. */
 const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n);
+
+/* Where a term's postings bytes go, in bits (for `bench/seg_stats`). */
+typedef struct sc_post_bits {
+    uint64_t small;               /* lists of df <= 3, whole */
+    uint64_t skip, docs, tfs;     /* skip tables; doc gaps, tf - 1 (with parameters) */
+    uint64_t pos_first, pos_rest; /* first position of each doc; the others and padding */
+} sc_post_bits;
+/* Adds t's postings to *b; returns -1 if they are damaged. */
+int sc_postit_bits(sc_postit *it, const sc_term *t, sc_post_bits *b);
 
 /* Writer.  Call docs once, then term for every key in ascending order,
 ** then finish (or abort). */

@@ -21,6 +21,7 @@
 #define SC_SEG_HDR 128
 #define SC_SEG_POST_PAD 64
 #define SC_SEG_SMALL_DF 3       /* lists this short are one bit stream */
+_Static_assert(SC_SEG_SMALL_DF == 3, "a dictionary entry tags df 1..3 in 2 bits");
 
 /* Document columns (described in index_seg.c). */
 #define SC_SEG_COL_DIR 24       /* bytes of a column's directory entry */
@@ -38,7 +39,27 @@ _Static_assert(SC_SEG_ID_PREFIX + SC_SEG_ID_DIGITS + 1 <= SC_SEG_ID_BUF, "id buf
 static inline uint64_t sc_seg_rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static inline uint32_t sc_seg_rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
-/* Bits needed for a position in a document of len characters. */
+/* Bits needed for a value below len (a doc number below n_docs). */
 static inline uint32_t sc_seg_pos_width(uint32_t len) { return len > 1 ? 32 - (uint32_t)__builtin_clz(len - 1) : 0; }
+
+/* Bits needed for a value up to v. */
+static inline uint32_t sc_seg_bits_for(uint64_t v) { return v ? 64 - (uint32_t)__builtin_clzll(v) : 0; }
+
+/* Bytes of a skip table of nb entries of wd + wo bits. */
+static inline uint64_t sc_seg_skip_bytes(uint32_t nb, uint32_t wd, uint32_t wo) { return ((uint64_t)nb * (wd + wo) + 7) / 8; }
+
+/* The Rice parameter for the gaps after a pair's first position p0 in a
+** document of len characters with tf positions: log2 of the mean gap the
+** rest of the document leaves (p0 <= len - 2, tf >= 1). */
+static inline uint32_t sc_seg_gap_k(uint32_t len, uint32_t p0, uint32_t tf)
+{
+    /* floor(log2(span / tf)) (0 if span < tf) without a division or a
+       branch (the decoder runs it for every document): it is a - b or
+       a - b - 1 for a = floor(log2 span), b = floor(log2 tf) */
+    uint32_t span = len - 2 - p0;
+    int32_t d = (int32_t)(31 - (uint32_t)__builtin_clz(span | 1)) - (int32_t)(31 - (uint32_t)__builtin_clz(tf));
+    uint32_t k = (uint32_t)(d & ~(d >> 31));                      /* max(d, 0) */
+    return k - ((k > 0) & ((uint64_t)tf << k > span));
+}
 
 #endif

@@ -29,107 +29,6 @@ static uint8_t *put_varint64(uint8_t *p, uint64_t v)
     return p;
 }
 
-/* ---- value arrays: encoding --------------------------------------------- */
-
-static uint64_t rice_cost(const uint32_t *v, uint32_t m, uint32_t k)
-{
-    uint64_t c = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t q = v[i] >> k;
-        c += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
-    }
-    return c;
-}
-
-typedef struct bitw { uint8_t *o; uint64_t acc; uint32_t fill; } bitw;
-
-static void bw_put(bitw *w, uint64_t v, uint32_t nbits)   /* nbits <= 32 */
-{
-    w->acc |= v << w->fill;
-    w->fill += nbits;
-    while (w->fill >= 8) { *w->o++ = (uint8_t)w->acc; w->acc >>= 8; w->fill -= 8; }
-}
-
-/* nbits <= 64 */
-static void bw_put64(bitw *w, uint64_t v, uint32_t nbits)
-{
-    if (nbits > 32) { bw_put(w, v & 0xffffffffu, 32); v >>= 32; nbits -= 32; }
-    if (nbits) bw_put(w, v & (~0ull >> (64 - nbits)), nbits);
-}
-
-static void rice_write(bitw *w, uint32_t k, uint32_t v)
-{
-    uint32_t q = v >> k;
-    if (q < SC_SEG_RICE_ESC) {
-        bw_put(w, 1ull << q, q + 1);             /* q zeros, then a one */
-        if (k) bw_put(w, v & ((1ull << k) - 1), k);
-    } else {
-        bw_put(w, 1ull << SC_SEG_RICE_ESC, SC_SEG_RICE_ESC + 1);
-        bw_put(w, v, 32);
-    }
-}
-
-/* The Rice parameter that codes v[0..n) in the fewest bits; *cost gets them. */
-static uint32_t rice_pick(const uint32_t *v, uint32_t n, uint64_t *cost)
-{
-    uint64_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) sum += v[i];
-    uint32_t mean = n ? (uint32_t)(sum / n) : 0, k0 = mean ? 31 - (uint32_t)__builtin_clz(mean) : 0;
-    uint32_t best = k0;
-    uint64_t best_cost = rice_cost(v, n, k0);
-    for (uint32_t k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
-        uint64_t c = rice_cost(v, n, k);
-        if (c < best_cost) { best_cost = c; best = k; }
-    }
-    *cost = best_cost;
-    return best;
-}
-
-static void put_bits(sc_buf *b, const uint32_t *v, uint32_t n)
-{
-    uint32_t nch = (n + SC_SEG_RICE_CHUNK - 1) / SC_SEG_RICE_CHUNK;
-    uint8_t ks[64];
-    uint8_t *kbuf = nch <= sizeof ks ? ks : malloc(nch);
-    if (!kbuf) { b->oom = true; return; }
-    uint64_t bits = 0;
-    for (uint32_t c = 0; c < nch; c++) {
-        uint32_t m = n - c * SC_SEG_RICE_CHUNK < SC_SEG_RICE_CHUNK ? n - c * SC_SEG_RICE_CHUNK : SC_SEG_RICE_CHUNK;
-        const uint32_t *cv = v + c * SC_SEG_RICE_CHUNK;
-        uint64_t best_cost;
-        uint32_t best = rice_pick(cv, m, &best_cost);
-        kbuf[c] = (uint8_t)best;
-        bits += best_cost;
-    }
-    size_t nb = nch + (size_t)((bits + 7) / 8);
-    if (!sc_buf_reserve(b, nb + 16)) { if (kbuf != ks) free(kbuf); return; }
-    uint8_t *o = (uint8_t *)b->data + b->len;
-    memcpy(o, kbuf, nch);
-    bitw w = {o + nch, 0, 0};
-    for (uint32_t c = 0; c < nch; c++) {
-        uint32_t k = kbuf[c], m = n - c * SC_SEG_RICE_CHUNK < SC_SEG_RICE_CHUNK ? n - c * SC_SEG_RICE_CHUNK : SC_SEG_RICE_CHUNK;
-        const uint32_t *cv = v + c * SC_SEG_RICE_CHUNK;
-        for (uint32_t i = 0; i < m; i++) rice_write(&w, k, cv[i]);
-    }
-    if (w.fill) *w.o++ = (uint8_t)w.acc;
-    b->len += nb;
-    if (kbuf != ks) free(kbuf);
-}
-
-/* Appends n values (n <= 128 when delta) to b; returns bytes written. */
-static size_t put_vals(sc_buf *b, const uint32_t *v, uint32_t n, int delta, uint32_t prev)
-{
-    size_t before = b->len;
-    if (delta) {
-        uint32_t g[SC_BLOCK];
-        for (uint32_t i = 0; i < n; i++) { g[i] = v[i] - prev; prev = v[i]; }
-        put_bits(b, g, n);
-    } else {
-        put_bits(b, v, n);
-    }
-    return b->len - before;
-}
-/* ---- writer ------------------------------------------------------------ */
-
 struct sc_segw {
     char *path;
     FILE *f;
@@ -144,6 +43,186 @@ struct sc_segw {
     uint32_t *lens;         /* doc lengths: position widths */
     int failed;
 };
+
+/* ---- postings: encoding ------------------------------------------------- */
+
+static uint64_t rice_cost(const uint32_t *v, uint32_t m, uint32_t k)
+{
+    uint64_t c = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t q = v[i] >> k;
+        c += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
+    }
+    return c;
+}
+
+typedef struct bitw { uint8_t *o; uint64_t acc; uint32_t fill; } bitw;
+
+static void bw_put(bitw *w, uint64_t v, uint32_t nbits)   /* nbits <= 32, v < 2^nbits */
+{
+    w->acc |= v << w->fill;
+    w->fill += nbits;
+    while (w->fill >= 8) { *w->o++ = (uint8_t)w->acc; w->acc >>= 8; w->fill -= 8; }
+}
+
+/* nbits <= 64 */
+static void bw_put64(bitw *w, uint64_t v, uint32_t nbits)
+{
+    if (nbits > 32) { bw_put(w, v & 0xffffffffu, 32); v >>= 32; nbits -= 32; }
+    if (nbits) bw_put(w, v & (~0ull >> (64 - nbits)), nbits);
+}
+
+/* Ends the stream at a byte boundary; returns the bytes written since o0. */
+static size_t bw_end(bitw *w, const uint8_t *o0)
+{
+    if (w->fill) *w->o++ = (uint8_t)w->acc;
+    w->acc = 0;
+    w->fill = 0;
+    return (size_t)(w->o - o0);
+}
+
+static void rice_write(bitw *w, uint32_t k, uint32_t v)
+{
+    uint32_t q = v >> k;
+    if (q < SC_SEG_RICE_ESC) {
+        bw_put(w, 1ull << q, q + 1);             /* q zeros, then a one */
+        if (k) bw_put(w, v & ((1ull << k) - 1), k);
+    } else {
+        bw_put(w, 1ull << SC_SEG_RICE_ESC, SC_SEG_RICE_ESC + 1);
+        bw_put(w, v, 32);
+    }
+}
+
+/* The Rice parameter that codes v[0..n) in the fewest bits. */
+static uint32_t rice_pick(const uint32_t *v, uint32_t n)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) sum += v[i];
+    uint32_t mean = n ? (uint32_t)(sum / n) : 0, k0 = mean ? 31 - (uint32_t)__builtin_clz(mean) : 0;
+    uint32_t best = k0;
+    uint64_t best_cost = rice_cost(v, n, k0);
+    for (uint32_t k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
+        uint64_t c = rice_cost(v, n, k);
+        if (c < best_cost) { best_cost = c; best = k; }
+    }
+    return best;
+}
+
+/* A 5-bit parameter k, then v[0..n) as Rice(k) codes. */
+static void rice_array(bitw *w, const uint32_t *v, uint32_t n)
+{
+    uint32_t k = rice_pick(v, n);
+    bw_put(w, k, 5);
+    for (uint32_t i = 0; i < n; i++) rice_write(w, k, v[i]);
+}
+
+/* v < n in truncated binary: the first u = 2^(k+1) - n values in k =
+** floor(log2 n) bits, the others in k + 1. */
+static void tb_write(bitw *w, uint32_t v, uint32_t n)
+{
+    uint32_t k = 31 - (uint32_t)__builtin_clz(n);
+    uint64_t u = (2ull << k) - n;
+    if (v < u) { bw_put(w, v, k); return; }
+    uint64_t x = v + u;
+    bw_put(w, x >> 1, k);
+    bw_put(w, x & 1, 1);
+}
+
+/* One document's tf positions of a pair, ascending and each < len - 1:
+** the first in the bits for the len - 1 places a pair can start (it is
+** uniform; truncated binary would save 3.8 MB on the whole corpus, but took
+** 2.4 times the instructions to decode and slowed phrase queries), the
+** others as Rice codes of gap - 1 with the parameter sc_seg_gap_k derives
+** from what is left.  Returns -1 if the positions are not so. */
+static int put_positions(bitw *w, uint32_t len, const uint32_t *pos, uint32_t tf)
+{
+    if (len < 2 || pos[0] > len - 2) return -1;
+    bw_put(w, pos[0], sc_seg_pos_width(len - 1));
+    uint32_t k = tf > 1 ? sc_seg_gap_k(len, pos[0], tf) : 0;
+    for (uint32_t j = 1; j < tf; j++) {
+        if (pos[j] <= pos[j - 1] || pos[j] > len - 2) return -1;
+        rice_write(w, k, pos[j] - pos[j - 1] - 1);
+    }
+    return 0;
+}
+
+/* Room for n docs with np positions: no code takes 8 bytes. */
+static uint8_t *reserve_codes(sc_buf *out, uint32_t n, uint64_t np)
+{
+    size_t need = ((size_t)n * 2 + (size_t)np) * 8 + 16;
+    return sc_buf_reserve(out, need) ? (uint8_t *)out->data + out->len : NULL;
+}
+
+/* A list of n <= SC_SEG_SMALL_DF docs as one bit stream: per doc d, d -
+** base in truncated binary over n_docs - base (base: the previous doc + 1,
+** or 0), tf - 1 in unary, [positions].  0, -1 (bad input) or -2 (memory). */
+static int put_small(const sc_segw *w, sc_buf *out, const uint32_t *docs, const uint32_t *tfs, uint32_t n,
+                     const uint32_t *pos)
+{
+    uint64_t np = 0;
+    for (uint32_t i = 0; i < n; i++) np += tfs[i];
+    uint8_t *o = reserve_codes(out, n, pos ? np : 0);
+    if (!o) return -2;
+    bitw bw = {o, 0, 0};
+    uint32_t base = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (docs[i] < base || docs[i] >= w->n_docs || !tfs[i]) return -1;
+        tb_write(&bw, docs[i] - base, w->n_docs - base);
+        rice_write(&bw, 0, tfs[i] - 1);
+        if (pos && put_positions(&bw, w->lens[docs[i]], pos, tfs[i])) return -1;
+        if (pos) pos += tfs[i];
+        base = docs[i] + 1;
+    }
+    out->len += bw_end(&bw, o);
+    return 0;
+}
+
+/* A block of m <= SC_BLOCK docs as one bit stream: Rice-coded doc gaps
+** (the first from base, the others minus 1), Rice-coded tf - 1, each
+** array after its 5-bit parameter, then [positions].  Returns as put_small. */
+static int put_block(const sc_segw *w, sc_buf *out, const uint32_t *docs, const uint32_t *tfs, uint32_t m,
+                     uint32_t base, const uint32_t *pos)
+{
+    uint32_t v[SC_BLOCK];
+    uint64_t np = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t from = i ? docs[i - 1] + 1 : base;
+        if (docs[i] < from || docs[i] >= w->n_docs || !tfs[i]) return -1;
+        v[i] = docs[i] - from;
+        np += tfs[i];
+    }
+    uint8_t *o = reserve_codes(out, m, pos ? np : 0);
+    if (!o) return -2;
+    bitw bw = {o, 0, 0};
+    rice_array(&bw, v, m);
+    for (uint32_t i = 0; i < m; i++) v[i] = tfs[i] - 1;
+    rice_array(&bw, v, m);
+    for (uint32_t i = 0; pos && i < m; pos += tfs[i++])
+        if (put_positions(&bw, w->lens[docs[i]], pos, tfs[i])) return -1;
+    out->len += bw_end(&bw, o);
+    return 0;
+}
+
+/* The skip table of nb blocks: their last docs in sc_seg_pos_width(n_docs)
+** bits, then their ends in sc_seg_skip_wo(term bytes) bits; the width of
+** the ends depends on the table's own size, so it is found by iterating. */
+static int put_skip(const sc_segw *w, sc_buf *skip, const uint32_t *last, const uint64_t *ends, uint32_t nb)
+{
+    uint32_t wd = sc_seg_pos_width(w->n_docs), wo = sc_seg_bits_for(ends[nb - 1]);
+    while (sc_seg_bits_for(sc_seg_skip_bytes(nb, wd, wo) + ends[nb - 1]) > wo) wo++;
+    if (wo > 32) return -1;
+    size_t nbytes = (size_t)sc_seg_skip_bytes(nb, wd, wo);
+    if (!sc_buf_reserve(skip, nbytes + 16)) return -2;
+    uint8_t *o = (uint8_t *)skip->data;
+    bitw bw = {o, 0, 0};
+    for (uint32_t b = 0; b < nb; b++) bw_put(&bw, last[b], wd);
+    for (uint32_t b = 0; b < nb; b++) bw_put(&bw, ends[b], wo);
+    skip->len = bw_end(&bw, o);
+    return 0;
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
 
 static int w_write(sc_segw *w, const void *p, size_t n)
 {
@@ -273,8 +352,6 @@ static void id_split(strtab *t, const char *id, int64_t *pat, int64_t *num)
     *num = v;
 }
 
-static uint32_t bits_for(uint64_t range) { return range ? 64 - (uint32_t)__builtin_clzll(range) : 0; }
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -295,7 +372,7 @@ static int col_choose(const int64_t *v, uint32_t n, uint32_t min_width, colenc *
             if (x < lo) lo = x;
             if (x > hi) hi = x;
         }
-        uint32_t w = n ? bits_for((uint64_t)hi - (uint64_t)lo) : 0;
+        uint32_t w = n ? sc_seg_bits_for((uint64_t)hi - (uint64_t)lo) : 0;
         if (w < min_width) w = min_width;
         uint64_t cost = ((uint64_t)n * w + 7) / 8;
         if (w <= 56 && cost < best) *ce = (colenc){lin, w, n ? (uint64_t)lo : 0, NULL, 0}, best = cost;
@@ -308,7 +385,7 @@ static int col_choose(const int64_t *v, uint32_t n, uint32_t min_width, colenc *
     size_t m = 0;
     for (uint32_t i = 0; i < n; i++) if (!m || t[m - 1] != t[i]) t[m++] = t[i];
     if (!m) t[m++] = 0;
-    uint32_t w = m > 1 ? bits_for(m - 1) : 0;
+    uint32_t w = m > 1 ? sc_seg_bits_for(m - 1) : 0;
     uint64_t cost = (8ull << w) + ((uint64_t)n * w + 7) / 8;
     if (cost < best || best == UINT64_MAX) { *ce = (colenc){SC_SEG_COL_TABLE, w, 0, t, m}; return 0; }
     free(t);
@@ -401,97 +478,41 @@ int sc_segw_docs(sc_segw *w, const sc_docmeta *d, uint32_t n, sc_err *err)
 
 static int write_term(sc_segw *w, uint64_t key, uint32_t n, sc_buf *skip, sc_buf *out, sc_err *err);
 
+/* The blocks of a list of n > SC_SEG_SMALL_DF docs into out, the skip
+** table (more than one block) into skip.  Returns as put_small. */
+static int put_blocks(sc_segw *w, const uint32_t *docs, const uint32_t *tfs, uint32_t n, const uint32_t *pos,
+                      sc_buf *skip, sc_buf *out)
+{
+    uint32_t nb = (n + SC_BLOCK - 1) / SC_BLOCK;
+    uint32_t *last = malloc((size_t)nb * sizeof *last);
+    uint64_t *ends = malloc((size_t)nb * sizeof *ends);
+    int rc = !last || !ends ? -2 : 0;
+    for (uint32_t b = 0; !rc && b < nb; b++) {
+        uint32_t s = b * SC_BLOCK, m = n - s < SC_BLOCK ? n - s : SC_BLOCK;
+        rc = put_block(w, out, docs + s, tfs + s, m, b ? docs[s - 1] + 1 : 0, pos);
+        if (pos) for (uint32_t i = 0; i < m; i++) pos += tfs[s + i];
+        last[b] = docs[s + m - 1];
+        ends[b] = out->len;
+    }
+    if (!rc && nb > 1) rc = put_skip(w, skip, last, ends, nb);
+    free(last);
+    free(ends);
+    return rc;
+}
+
 int sc_segw_term(sc_segw *w, uint64_t key, const uint32_t *docs, const uint32_t *tfs,
                  uint32_t n, const uint32_t *pos, sc_err *err)
 {
     if (!n) return SC_OK;
-    int positional = SC_KEY_POSITIONAL(key);
-    uint32_t nb = (n + SC_BLOCK - 1) / SC_BLOCK;
+    if (!SC_KEY_POSITIONAL(key)) pos = NULL;
+    else if (!pos) return sc_err_set(err, SC_EINTERNAL, "a pair without positions");
     sc_buf *out = &w->tmp, *skip = &w->skip;
     sc_buf_reset(out);
     sc_buf_reset(skip);
-    if (n <= SC_SEG_SMALL_DF) {
-        size_t np = 0;
-        for (uint32_t i = 0; i < n; i++) np += tfs[i];
-        if (!sc_buf_reserve(out, (n * 2 + np) * 8 + 16)) return sc_err_set(err, SC_ENOMEM, "out of memory");
-        bitw bw = {(uint8_t *)out->data, 0, 0};
-        uint32_t wd = sc_seg_pos_width(w->n_docs);
-        size_t pi = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            if (docs[i] >= w->n_docs) return sc_err_set(err, SC_EINTERNAL, "document beyond the segment");
-            bw_put(&bw, docs[i], wd);
-            rice_write(&bw, 0, tfs[i] - 1);
-            uint32_t wp = sc_seg_pos_width(w->lens[docs[i]]);
-            for (uint32_t j = 0; positional && j < tfs[i]; j++, pi++) {
-                if (wp < 32 && pos[pi] >> wp) return sc_err_set(err, SC_EINTERNAL, "position beyond document length");
-                bw_put(&bw, pos[pi], wp);
-            }
-        }
-        if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
-        out->len = (size_t)(bw.o - (uint8_t *)out->data);
-        return write_term(w, key, n, skip, out, err);
-    }
-    uint32_t tf1[SC_BLOCK], gaps_pos_cap = 0;
-    uint32_t *gaps = NULL;
-    size_t pi = 0;
-    sc_buf part = SC_BUF_INIT;
-    for (uint32_t b = 0; b < nb; b++) {
-        uint32_t s = b * SC_BLOCK, m = n - s < SC_BLOCK ? n - s : SC_BLOCK;
-        uint32_t prev = b ? docs[s - 1] : 0;
-        sc_buf_reset(&part);
-        size_t db = put_vals(&part, docs + s, m, 1, prev);
-        uint32_t total = 0;
-        for (uint32_t i = 0; i < m; i++) { tf1[i] = tfs[s + i] - 1; total += tfs[s + i]; }
-        size_t tb = put_vals(&part, tf1, m, 0, 0);
-        size_t pb = 0;
-        if (positional) {
-            if (total > gaps_pos_cap) {
-                free(gaps);
-                gaps_pos_cap = total;
-                gaps = malloc((size_t)total * sizeof *gaps);
-                if (!gaps) { sc_buf_free(&part); return sc_err_set(err, SC_ENOMEM, "out of memory"); }
-            }
-            /* first position of each doc in sc_seg_pos_width(len) bits; the
-               others as Rice-coded gaps - 1, one parameter per block */
-            uint32_t g = 0;
-            uint64_t fixed = 0, cost;
-            for (uint32_t i = 0; i < m; i++) {
-                uint32_t t = tfs[s + i], d = docs[s + i];
-                uint32_t wd = d < w->n_docs ? sc_seg_pos_width(w->lens[d]) : 32;
-                if (wd < 32 && pos[pi] >> wd) wd = 32;      /* never for consistent input */
-                if (wd == 32) { sc_buf_free(&part); free(gaps); return sc_err_set(err, SC_EINTERNAL, "position beyond document length"); }
-                fixed += wd;
-                for (uint32_t j = 1; j < t; j++) gaps[g++] = pos[pi + j] - pos[pi + j - 1] - 1;
-                pi += t;
-            }
-            uint32_t k = rice_pick(gaps, g, &cost);
-            size_t nbytes = 1 + (size_t)((fixed + cost + 7) / 8);
-            if (sc_buf_reserve(&part, nbytes + 16)) {
-                uint8_t *o = (uint8_t *)part.data + part.len;
-                *o = (uint8_t)k;
-                bitw bw = {o + 1, 0, 0};
-                size_t p0 = pi - (total);
-                uint32_t gi = 0;
-                for (uint32_t i = 0; i < m; i++) {
-                    uint32_t t = tfs[s + i];
-                    bw_put(&bw, pos[p0], sc_seg_pos_width(w->lens[docs[s + i]]));
-                    for (uint32_t j = 1; j < t; j++) rice_write(&bw, k, gaps[gi++]);
-                    p0 += t;
-                }
-                if (bw.fill) *bw.o++ = (uint8_t)bw.acc;
-                part.len += nbytes;
-            }
-            pb = nbytes;
-        }
-        (void)db; (void)tb; (void)pb;
-        sc_buf_add(out, part.data, part.len);
-        if (nb > 1) {
-            uint32_t e[2] = {docs[s + m - 1], (uint32_t)out->len};
-            sc_buf_add(skip, e, 8);
-        }
-    }
-    free(gaps);
-    sc_buf_free(&part);
+    int rc = n <= SC_SEG_SMALL_DF ? put_small(w, out, docs, tfs, n, pos) : put_blocks(w, docs, tfs, n, pos, skip, out);
+    if (rc == -2) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (rc) return sc_err_set(err, SC_EINTERNAL, "postings of key %llx: documents, frequencies or positions out of order or range",
+                              (unsigned long long)key);
     return write_term(w, key, n, skip, out, err);
 }
 
@@ -512,8 +533,8 @@ static int write_term(sc_segw *w, uint64_t key, uint32_t n, sc_buf *skip, sc_buf
         w->last_key = key;
     }
     ep = put_varint64(ep, key - w->last_key);
-    ep = sc_put_varint(ep, n);
-    ep = put_varint64(ep, len);
+    ep = put_varint64(ep, len << 2 | (n <= SC_SEG_SMALL_DF ? n : 0));
+    if (n > SC_SEG_SMALL_DF) ep = sc_put_varint(ep, n - SC_SEG_SMALL_DF - 1);
     sc_buf_add(&w->dict, e, (size_t)(ep - e));
     w->last_key = key;
     w->in_block++;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "describe.h"
@@ -672,6 +673,251 @@ static void test_damage(void **state)
     assert_int_equal(sc_index_open(dir, &ix, &e), SC_EINDEX);
 }
 
+/* ---- the segment format's edges and damage ---------------------------------- */
+
+typedef struct edge_term { uint64_t key; uint32_t n; const uint32_t *docs, *tfs, *pos; } edge_term;
+
+/* Writes the terms over docs lens[0..n_docs), reads every one back. */
+static void edge_roundtrip(const char *path, const uint32_t *lens, uint32_t n_docs, const edge_term *t, size_t nt)
+{
+    sc_docmeta *dm = calloc(n_docs, sizeof *dm);
+    for (uint32_t i = 0; i < n_docs; i++) dm[i] = (sc_docmeta){i, lens[i], 0, 0, 0, "", "", "d"};
+    sc_segw *w;
+    sc_err e = {0};
+    assert_int_equal(sc_segw_open(path, &w, &e), SC_OK);
+    assert_int_equal(sc_segw_docs(w, dm, n_docs, &e), SC_OK);
+    for (size_t k = 0; k < nt; k++) assert_int_equal(sc_segw_term(w, t[k].key, t[k].docs, t[k].tfs, t[k].n, t[k].pos, &e), SC_OK);
+    assert_int_equal(sc_segw_finish(w, &e), SC_OK);
+    sc_seg *s;
+    assert_int_equal(sc_seg_open(path, 1, &s, &e), SC_OK);
+    assert_int_equal(sc_seg_check(s, &e), SC_OK);
+    sc_postit it = {0};
+    for (size_t k = 0; k < nt; k++) {
+        sc_term st;
+        assert_int_equal(sc_seg_term(s, t[k].key, &st), 1);
+        assert_int_equal(st.df, t[k].n);
+        sc_postit_init(&it, &st);
+        const uint32_t *pos = t[k].pos;
+        for (uint32_t i = 0; i < t[k].n; i++) {
+            assert_int_equal(sc_postit_next(&it), t[k].docs[i]);
+            assert_int_equal(sc_postit_tf(&it), t[k].tfs[i]);
+            if (!pos) continue;
+            uint32_t m;
+            const uint32_t *ps = sc_postit_positions(&it, &m);
+            assert_non_null(ps);
+            assert_int_equal(m, t[k].tfs[i]);
+            for (uint32_t j = 0; j < m; j++) assert_int_equal(ps[j], pos[j]);
+            pos += m;
+        }
+        assert_int_equal(sc_postit_next(&it), SC_DOC_END);
+        sc_postit_init(&it, &st);
+        assert_int_equal(sc_postit_advance(&it, t[k].docs[t[k].n - 1]), t[k].docs[t[k].n - 1]);
+    }
+    sc_postit_free(&it);
+    sc_seg_release(s);
+    free(dm);
+}
+
+/* Codes at their limits: Rice escapes in doc gaps, frequencies and position
+** gaps; positions at both ends of a document (length 2 has one place);
+** lists of 3 and 4 documents (the short form and a block) and of 129 (two
+** blocks and a skip table); the segment's last document. */
+static void test_codec_edges(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/edges.sxs", dir);
+    enum { N = 300, BIG = 1u << 20 };
+    uint32_t lens[N];
+    for (uint32_t i = 0; i < N; i++) lens[i] = i % 3 == 0 ? 2 : i % 3 == 1 ? BIG : 77;
+    /* a pair: tf 40 with one gap of a million (an escape for any k the
+       document's length gives), positions 0 and len - 2 */
+    static uint32_t pos_a[1 + 40 + 3 + 1];
+    static const uint32_t docs_a[] = {0, 1, 2, 299}, tfs_a[] = {1, 40, 3, 1};
+    uint32_t np = 0;
+    pos_a[np++] = 0;
+    for (uint32_t j = 0; j < 39; j++) pos_a[np++] = j;
+    pos_a[np++] = BIG - 2;
+    pos_a[np++] = 0; pos_a[np++] = 1; pos_a[np++] = 75;
+    pos_a[np++] = 75;
+    /* the same pair's short form: 3 documents */
+    static const uint32_t docs_b[] = {1, 4, 299}, tfs_b[] = {2, 1, 1}, pos_b[] = {5, BIG - 2, 0, 75};
+    /* a character in 129 documents: gaps 0 then one escape, a tf escape */
+    static uint32_t docs_c[129], tfs_c[129];
+    for (uint32_t i = 0; i < 128; i++) { docs_c[i] = i; tfs_c[i] = 1; }
+    docs_c[128] = 299;
+    tfs_c[128] = 1;
+    tfs_c[50] = 100000;
+    edge_term t[] = {
+        {SC_KEY_UNI('c'), 129, docs_c, tfs_c, NULL},
+        {SC_KEY_BI('a', 'b'), 4, docs_a, tfs_a, pos_a},
+        {SC_KEY_BI('a', 'c'), 3, docs_b, tfs_b, pos_b},
+    };
+    edge_roundtrip(path, lens, N, t, 3);
+    /* the gap parameter is the documented floor(log2(span / tf)), 0 below 1 */
+    srand(9);
+    for (int i = 0; i < 1000000; i++) {
+        uint32_t len = 2 + (uint32_t)rand() % (i % 2 ? 100000 : 0x7fffffff), p0 = (uint32_t)rand() % (len - 1);
+        uint32_t tf = 1 + (uint32_t)rand() % (i % 3 ? 64 : 0x7fffffff), mean = (len - 2 - p0) / tf;
+        assert_int_equal(sc_seg_gap_k(len, p0, tf), mean ? 31 - __builtin_clz(mean) : 0);
+    }
+    /* the writer refuses what it cannot code */
+    sc_docmeta dm[4];
+    for (uint32_t i = 0; i < 4; i++) dm[i] = (sc_docmeta){i, 10, 0, 0, 0, "", "", ""};
+    static const struct { uint32_t n, docs[4], tfs[4], pos[4]; } bad[] = {
+        {2, {1, 1}, {1, 1}, {0, 0}},          /* a document twice */
+        {2, {2, 1}, {1, 1}, {0, 0}},          /* out of order */
+        {1, {4}, {1}, {0}},                    /* beyond the segment */
+        {1, {0}, {0}, {0}},                    /* tf 0 */
+        {1, {0}, {1}, {9}},                    /* a pair cannot start at len - 1 */
+        {1, {0}, {2}, {3, 3}},                 /* positions not ascending */
+        {4, {0, 1, 2, 3}, {1, 1, 1, 2}, {0, 0, 0, 5}},   /* a block with too few positions left */
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        sc_segw *w;
+        sc_err e = {0};
+        uint32_t pos[8] = {0};
+        memcpy(pos, bad[b].pos, sizeof bad[b].pos);
+        if (b == 6) pos[3] = 9, pos[4] = 8;   /* the last doc's second position goes back */
+        assert_int_equal(sc_segw_open(path, &w, &e), SC_OK);
+        assert_int_equal(sc_segw_docs(w, dm, 4, &e), SC_OK);
+        assert_int_equal(sc_segw_term(w, SC_KEY_BI('x', 'y'), bad[b].docs, bad[b].tfs, bad[b].n, pos, &e), SC_EINTERNAL);
+        sc_segw_abort(w);
+    }
+    unlink(path);
+}
+
+/* Makes the header's and the body's checksums right again after a change,
+** so that what reads the file meets the damage itself. */
+static void fix_crcs(const char *path)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    uint8_t *b = malloc((size_t)size);
+    fseek(f, 0, SEEK_SET);
+    assert_int_equal(fread(b, 1, (size_t)size, f), (size_t)size);
+    uint32_t crc = (uint32_t)crc32(0, b, 124);
+    memcpy(b + 124, &crc, 4);
+    crc = (uint32_t)crc32(0, b + 128, (uInt)(size - 16 - 128));
+    memcpy(b + size - 16, &crc, 4);
+    fseek(f, 0, SEEK_SET);
+    fwrite(b, 1, (size_t)size, f);
+    fclose(f);
+    free(b);
+}
+
+static void patch(const char *path, long at, const void *bytes, size_t n)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, at, SEEK_SET);
+    fwrite(bytes, 1, n, f);
+    fclose(f);
+    fix_crcs(path);
+}
+
+/* Damage that the checksums do not catch (they were made right): each part
+** of format 2 is validated by open or by check, and random damage in the
+** postings gives SC_OK or SC_EINDEX and reads nothing outside the mapping. */
+static void test_seg_damage(void **state)
+{
+    (void)state;
+    char path[600], orig[600];
+    snprintf(path, sizeof path, "%s/dmg.sxs", dir);
+    snprintf(orig, sizeof orig, "%s/dmg-orig.sxs", dir);
+    enum { N = 400 };
+    sc_docmeta dm[N];
+    uint32_t lens[N], docs[N], tfs[N], pos[2 * N];
+    for (uint32_t i = 0; i < N; i++) {
+        lens[i] = 50 + i;
+        dm[i] = (sc_docmeta){i, lens[i], 3, 2020, 20200101, "讲话", "", "poetry-0001"};
+        docs[i] = i;
+        tfs[i] = 1 + i % 2;
+        pos[2 * i] = i % 7;
+        pos[2 * i + 1] = 20 + i % 9;
+    }
+    uint32_t pp[2 * N], np = 0;
+    for (uint32_t i = 0; i < N; i++) for (uint32_t j = 0; j < tfs[i]; j++) pp[np++] = pos[2 * i + j];
+    sc_segw *w;
+    sc_err e = {0};
+    assert_int_equal(sc_segw_open(orig, &w, &e), SC_OK);
+    assert_int_equal(sc_segw_docs(w, dm, N, &e), SC_OK);
+    assert_int_equal(sc_segw_term(w, SC_KEY_UNI('a'), docs, tfs, N, NULL, &e), SC_OK);
+    assert_int_equal(sc_segw_term(w, SC_KEY_BI('a', 'b'), docs, tfs, N, pp, &e), SC_OK);
+    assert_int_equal(sc_segw_term(w, SC_KEY_BI('a', 'c'), docs + 5, tfs + 5, 2, pp + 7, &e), SC_OK);   /* a short list */
+    assert_int_equal(sc_segw_finish(w, &e), SC_OK);
+    (void)lens;
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", orig, path);
+    sc_seg *s;
+    /* a column directory entry: kind, width, base, offset (docs section at 128) */
+    struct { long at; uint64_t v; int n; int at_open; const char *what; } cases[] = {
+        {128 + 24 * SC_COL_TYPE + 8, 1ull << 40, 8, 0, "string offset"},    /* type base beyond the strings */
+        {128 + 24 * SC_COL_LEN + 4, 4, 4, 1, "length column"},              /* len narrower than 8 bits */
+        {128 + 24 * SC_COL_DATE + 16, 1ull << 30, 8, 1, "column extent"},   /* data beyond the section */
+        {128 + 24 * SC_COL_YEAR + 0, 7, 4, 1, "column kind"},
+        {128 + 24 * SC_COL_ID_PAT + 8, 1ull << 50 | 4, 8, 0, "id"},        /* a prefix beyond the strings */
+        {128 + 24 * SC_COL_TITLE_LEN + 8, 1ull << 20, 8, 0, "title length"},
+        {88, 12345, 8, 0, "document lengths"},                               /* total_len */
+        {8, 1, 4, 1, "older sucai"},                                         /* format 1 */
+        {8, 99, 4, 1, "newer sucai"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        assert_int_equal(system(cmd), 0);
+        patch(path, cases[c].at, &cases[c].v, (size_t)cases[c].n);
+        int rc = sc_seg_open(path, 1, &s, &e);
+        if (cases[c].at_open) {
+            assert_int_equal(rc, SC_EINDEX);
+        } else {
+            if (rc != SC_OK || sc_seg_check(s, &e) != SC_EINDEX) fail_msg("case %zu: open %d, check passed", c, rc);
+            sc_seg_release(s);
+        }
+        if (!strstr(e.msg, cases[c].what)) fail_msg("case %zu: %s", c, e.msg);
+    }
+    /* random bytes of the postings and dictionary, checksums made right */
+    assert_int_equal(sc_seg_open(orig, 1, &s, &e), SC_OK);
+    long from = (long)(s->post - s->map), to = from + (long)s->post_len;   /* the postings, not their padding */
+    sc_seg_release(s);
+    srand(5);
+    int caught = 0;
+    for (int round = 0; round < 300; round++) {
+        assert_int_equal(system(cmd), 0);
+        uint8_t x = (uint8_t)(1 + rand() % 255);
+        long at = from + rand() % (to - from);
+        FILE *f = fopen(path, "r+b");
+        fseek(f, at, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, at, SEEK_SET);
+        fputc(c ^ x, f);
+        fclose(f);
+        fix_crcs(path);
+        if (sc_seg_open(path, 1, &s, &e) != SC_OK) continue;
+        int rc = sc_seg_check(s, &e);
+        assert_true(rc == SC_OK || rc == SC_EINDEX);
+        caught += rc == SC_EINDEX;
+        sc_postit it = {0};
+        sc_term t;
+        for (uint64_t key = SC_KEY_UNI('a'); key; key = key == SC_KEY_UNI('a') ? SC_KEY_BI('a', 'b') : 0) {
+            if (!sc_seg_term(s, key, &t)) continue;
+            sc_postit_init(&it, &t);
+            for (uint32_t d = sc_postit_next(&it); d != SC_DOC_END; d = sc_postit_next(&it)) {
+                assert_true(d < s->n_docs);
+                uint32_t m;
+                sc_postit_positions(&it, &m);
+            }
+        }
+        sc_postit_free(&it);
+        sc_seg_release(s);
+    }
+    /* a change to a frequency or to a position's low bits is still valid
+       postings (the checksum is what sees those): 134 of 300 are caught */
+    assert_true(caught >= 100);
+    unlink(path);
+    unlink(orig);
+}
+
 /* ---- concurrency: readers see whole commits while the writer works ------ */
 
 typedef struct reader_arg { sc_index *ix; volatile int *stop; int errors, searches; } reader_arg;
@@ -741,6 +987,8 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test_setup_teardown(test_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_codec_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seg_damage, setup, teardown),
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
