@@ -5,10 +5,11 @@
 ** them, when an optimize was asked), the MERGE_WIDTH segments with the
 ** fewest live documents are rewritten as one new segment without their
 ** deleted documents, and replace their inputs in the working set (ix->ws).
-** Document numbers are renumbered in input order; term keys are merged in
-** ascending order from each input's dictionary.  The new segment is only a
-** file until the next commit point names it: a crash meanwhile leaves the
-** old commit intact and the file as garbage.
+** Document numbers are renumbered in input order, the inputs taken by their
+** first store number; term keys are merged in ascending order from each
+** input's dictionary.  The new segment is only a file until the next commit
+** point names it: a crash meanwhile leaves the old commit intact and the
+** file as garbage.
 **
 ** Garbage collection: after each commit, the writer removes the files of
 ** its folder that the commit point (its working set) does not name:
@@ -86,6 +87,17 @@ int sc_index_discard(const char *dir, sc_err *err)
 }
 
 /* ---- merging ------------------------------------------------------------- */
+
+/* Documents in ascending store number, the order they were added in: a
+** merged segment's num column is then an almost linear run (a few bits a
+** document instead of 19 on the whole corpus) and its ids, dates and
+** sources stay in runs too.  Results do not depend on the order. */
+static int cmp_first_num(const void *a, const void *b)
+{
+    const sc_seg *x = (*(sc_ix_wseg *const *)a)->seg, *y = (*(sc_ix_wseg *const *)b)->seg;
+    int64_t nx = x->n_docs ? x->num[0] : INT64_MAX, ny = y->n_docs ? y->num[0] : INT64_MAX;
+    return (nx > ny) - (nx < ny);
+}
 
 static int cmp_live(const void *a, const void *b)
 {
@@ -189,6 +201,7 @@ int sc_ix_maybe_merge(sc_index *ix, sc_err *err)
         for (size_t i = 0; i < ix->n_ws; i++) by[i] = &ix->ws[i];
         qsort(by, ix->n_ws, sizeof *by, cmp_live);
         size_t k = ix->optimize ? ix->n_ws : MERGE_WIDTH;
+        qsort(by, k, sizeof *by, cmp_first_num);
         uint32_t no = ix->next_seg++;
         int rc = merge_segs(ix, by, k, no, err);
         if (rc) { free(by); return rc; }
