@@ -1,7 +1,8 @@
-/* store.c — the SQLite document store; schema and contract in store.h. */
+/* store.c — the SQLite document store (store.h: schema and contract):
+** connections, transactions, writes and the change log; reads are in
+** store_read.c. */
 #include "store.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -12,36 +13,15 @@
 
 #include "buf.h"
 #include "describe.h"
+#include "store_priv.h"
 
-#define POOL_MAX 16
 #define SC_STR_(x) #x
 #define SC_STR(x) SC_STR_(x)
 
-#define STMT_CACHE 32
-
-/* A connection and its prepared statements.  Statements are keyed by the
-** address of their (static) SQL text, prepared once and reset after each
-** use, so that a hot path never parses SQL and never holds a read
-** transaction open between calls. */
-typedef struct conn {
-    sqlite3 *db;
-    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
-    int n;
-} conn;
-
-struct sc_store {
-    conn w;                      /* the writer's connection */
-    sqlite3 *db;                 /* == w.db */
-    char *path;
-    pthread_mutex_t pool_lock;
-    conn *pool[POOL_MAX];        /* idle reader connections */
-    int n_pool;
-};
-
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.
 ** The statement stays owned by the connection: callers reset it when done
-** (done()) and never finalize it. */
-static sqlite3_stmt *prep(conn *c, const char *sql)
+** (sc_st_done()) and never finalize it. */
+sqlite3_stmt *sc_st_prep(conn *c, const char *sql)
 {
     for (int i = 0; i < c->n; i++)
         if (c->cache[i].sql == sql) {
@@ -57,7 +37,7 @@ static sqlite3_stmt *prep(conn *c, const char *sql)
     return st;
 }
 
-static void done(sqlite3_stmt *st)
+void sc_st_done(sqlite3_stmt *st)
 {
     if (st) sqlite3_reset(st);
 }
@@ -89,7 +69,7 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " num INTEGER NOT NULL, op INTEGER NOT NULL);";
 
-static int db_err(sc_err *err, sqlite3 *db, const char *what)
+int sc_st_db_err(sc_err *err, sqlite3 *db, const char *what)
 {
     /* SQLite's message may name tables; keep it for the librarian's log
     ** but callers facing the web replace it (see server). */
@@ -150,7 +130,7 @@ void *sc_store_db(sc_store *s) { return s->db; }
 
 /* Readers borrow a connection so that any number of threads read at once
 ** (WAL lets them run beside the writer). */
-static conn *borrow(sc_store *s)
+conn *sc_st_borrow(sc_store *s)
 {
     conn *c = NULL;
     pthread_mutex_lock(&s->pool_lock);
@@ -162,7 +142,7 @@ static conn *borrow(sc_store *s)
     return c;
 }
 
-static void give_back(sc_store *s, conn *c)
+void sc_st_give_back(sc_store *s, conn *c)
 {
     if (!c) return;
     pthread_mutex_lock(&s->pool_lock);
@@ -183,7 +163,7 @@ static void give_back(sc_store *s, conn *c)
 int sc_store_begin(sc_store *s, sc_err *err)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_err(err, s->db, "begin");
+        return sc_st_db_err(err, s->db, "begin");
     sqlite3_exec(s->db, BATCH_CACHE, NULL, NULL, NULL);
     return SC_OK;
 }
@@ -191,7 +171,7 @@ int sc_store_begin(sc_store *s, sc_err *err)
 int sc_store_commit(sc_store *s, sc_err *err)
 {
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        int rc = db_err(err, s->db, "commit");
+        int rc = sc_st_db_err(err, s->db, "commit");
         sc_store_rollback(s);
         return rc;
     }
@@ -209,12 +189,12 @@ void sc_store_rollback(sc_store *s)
 
 static int exec_num(conn *c, const char *sql, int64_t a, int64_t b)
 {
-    sqlite3_stmt *st = prep(c, sql);
+    sqlite3_stmt *st = sc_st_prep(c, sql);
     if (!st) return SC_EDB;
     sqlite3_bind_int64(st, 1, a);
     if (sqlite3_bind_parameter_count(st) > 1) sqlite3_bind_int64(st, 2, b);
     int rc = sqlite3_step(st);
-    done(st);
+    sc_st_done(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SC_OK : SC_EDB;
 }
 
@@ -224,32 +204,32 @@ static int log_change(sc_store *s, int64_t num, int op)
 }
 
 /* Returns a malloc'd text column or NULL. */
-static char *col_str(sqlite3_stmt *st, int i)
+char *sc_st_col_str(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? sc_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
 }
 
-static char *lookup_str(conn *c, const char *sql, const char *arg, int64_t num)
+char *sc_st_lookup_str(conn *c, const char *sql, const char *arg, int64_t num)
 {
-    sqlite3_stmt *st = prep(c, sql);
+    sqlite3_stmt *st = sc_st_prep(c, sql);
     char *out = NULL;
     if (!st) return NULL;
     if (arg) sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
     else sqlite3_bind_int64(st, 1, num);
-    if (sqlite3_step(st) == SQLITE_ROW) out = col_str(st, 0);
-    done(st);
+    if (sqlite3_step(st) == SQLITE_ROW) out = sc_st_col_str(st, 0);
+    sc_st_done(st);
     return out;
 }
 
-static int64_t lookup_num(conn *c, const char *sql, const char *arg)
+int64_t sc_st_lookup_num(conn *c, const char *sql, const char *arg)
 {
-    sqlite3_stmt *st = prep(c, sql);
+    sqlite3_stmt *st = sc_st_prep(c, sql);
     int64_t out = -1;
     if (!st) return -1;
     sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) out = sqlite3_column_int64(st, 0);
-    done(st);
+    sc_st_done(st);
     return out;
 }
 
@@ -275,7 +255,7 @@ static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
     if (chars < NEAR_DUP_MIN_CHARS) return -1;
     const char *sql = "SELECT d.num, d.simhash, d.chars FROM simhash_bands b JOIN docs d ON d.num = b.num"
                       " WHERE b.band = ?1 LIMIT " SC_STR(NEAR_DUP_BUCKET);
-    if (!(st = prep(&s->w, sql))) return -1;
+    if (!(st = sc_st_prep(&s->w, sql))) return -1;
     for (int b = 0; b < 4 && found < 0; b++) {
         sqlite3_bind_int64(st, 1, band_key(h, b));
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -289,7 +269,7 @@ static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
         }
         sqlite3_reset(st);
     }
-    done(st);
+    sc_st_done(st);
     return found;
 }
 
@@ -313,7 +293,7 @@ static int remove_num(sc_store *s, int64_t num)
 /* The writer sees its own uncommitted rows; pooled readers do not. */
 static char *writer_id_of(sc_store *s, int64_t num)
 {
-    return lookup_str(&s->w, "SELECT id FROM docs WHERE num = ?1", NULL, num);
+    return sc_st_lookup_str(&s->w, "SELECT id FROM docs WHERE num = ?1", NULL, num);
 }
 
 /* ---- put ------------------------------------------------------------- */
@@ -343,7 +323,7 @@ static char *assign_id(sc_store *s, const char *hash)
     for (size_t n = 12; n <= 64; n += 4) {
         char *id = sc_strndup(hash, n);
         if (!id) return NULL;
-        if (lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", id) < 0) return id;
+        if (sc_st_lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", id) < 0) return id;
         free(id);
     }
     return NULL;
@@ -357,7 +337,7 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
         " outline, dup_of, added_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
         "?15,?16,?17,?18,?19,?20,?21)";
     sqlite3_stmt *st;
-    if (!(st = prep(&s->w, sql))) return db_err(err, s->db, "insert");
+    if (!(st = sc_st_prep(&s->w, sql))) return sc_st_db_err(err, s->db, "insert");
     char *outline = outline_json(d);
     sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, d->title ? d->title : "", -1, SQLITE_STATIC);
@@ -380,13 +360,13 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
     sqlite3_bind_text(st, 19, outline ? outline : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 20, dup_of, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 21, (int64_t)time(NULL));
-    int rc = sqlite3_step(st) == SQLITE_DONE ? SC_OK : db_err(err, s->db, "insert");
-    done(st);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SC_OK : sc_st_db_err(err, s->db, "insert");
+    sc_st_done(st);
     free(outline);
     if (rc) return rc;
     *num_out = sqlite3_last_insert_rowid(s->db);
     if (add_bands(s, *num_out, d->simhash, d->chars) || log_change(s, *num_out, SC_CHANGE_ADD))
-        return db_err(err, s->db, "insert");
+        return sc_st_db_err(err, s->db, "insert");
     return SC_OK;
 }
 
@@ -397,7 +377,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
     if (d->id) {
         /* An id from the source system: same id, same text is a repeat;
         ** same id, new text replaces the old version. */
-        char *old_hash = lookup_str(&s->w, "SELECT hash FROM docs WHERE id = ?1", d->id, 0);
+        char *old_hash = sc_st_lookup_str(&s->w, "SELECT hash FROM docs WHERE id = ?1", d->id, 0);
         if (old_hash) {
             int same = strcmp(old_hash, d->hash) == 0;
             free(old_hash);
@@ -406,8 +386,8 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
                 *dup_of = sc_strdup(d->id);
                 return SC_OK;
             }
-            int64_t old = lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", d->id);
-            if (remove_num(s, old)) return db_err(err, s->db, "replace");
+            int64_t old = sc_st_lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", d->id);
+            if (remove_num(s, old)) return sc_st_db_err(err, s->db, "replace");
             *status = SC_PUT_UPDATED;
         } else {
             *status = SC_PUT_ADDED;
@@ -420,7 +400,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
     }
     /* A file: the same clean text, or the same material under another
     ** title or footer, is a duplicate of what is stored. */
-    char *same = lookup_str(&s->w, "SELECT id FROM docs WHERE hash = ?1", d->hash, 0);
+    char *same = sc_st_lookup_str(&s->w, "SELECT id FROM docs WHERE hash = ?1", d->hash, 0);
     if (!same) {
         int64_t near = find_near(s, d->simhash, d->chars);
         if (near >= 0) same = writer_id_of(s, near);
@@ -438,265 +418,20 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
 
 int sc_store_delete(sc_store *s, const char *id, sc_err *err)
 {
-    int64_t num = lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", id);
+    int64_t num = sc_st_lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", id);
     if (num < 0) return sc_err_set(err, SC_ENOTFOUND, "no document with id %s", id);
-    if (remove_num(s, num)) return db_err(err, s->db, "delete");
+    if (remove_num(s, num)) return sc_st_db_err(err, s->db, "delete");
     return SC_OK;
 }
 
-/* ---- reads ----------------------------------------------------------- */
-
-#define META_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
-                  " free_chars, has_paywall, masks, hash, simhash, outline, removed"
-
-static void outline_parse(sc_doc *d, const char *json)
-{
-    json_t *a = json ? json_loads(json, 0, NULL) : NULL;
-    size_t n = json_is_array(a) ? json_array_size(a) : 0;
-    d->outline = n ? calloc(n, sizeof *d->outline) : NULL;
-    for (size_t i = 0; d->outline && i < n; i++) {
-        json_t *o = json_array_get(a, i);
-        d->outline[i].level = (int)json_integer_value(json_object_get(o, "level"));
-        d->outline[i].kind = (int)json_integer_value(json_object_get(o, "kind"));
-        d->outline[i].offset = (size_t)json_integer_value(json_object_get(o, "offset"));
-        d->outline[i].text = sc_strdup(json_string_value(json_object_get(o, "text")));
-        d->n_outline++;
-    }
-    json_decref(a);
-}
-
-static void read_meta(sqlite3_stmt *st, sc_doc *d)
-{
-    d->id = col_str(st, 1);
-    d->title = col_str(st, 2);
-    d->doc_type = col_str(st, 3);
-    d->year = sqlite3_column_int(st, 4);
-    d->issuer = col_str(st, 5);
-    d->date = col_str(st, 6);
-    d->source = col_str(st, 7);
-    d->url = col_str(st, 8);
-    d->file = col_str(st, 9);
-    d->chars = (size_t)sqlite3_column_int64(st, 10);
-    d->free_chars = (size_t)sqlite3_column_int64(st, 11);
-    d->has_paywall = sqlite3_column_int(st, 12);
-    d->masks_restored = sqlite3_column_int(st, 13);
-    const unsigned char *h = sqlite3_column_text(st, 14);
-    snprintf(d->hash, sizeof d->hash, "%s", h ? (const char *)h : "");
-    d->simhash = (uint64_t)sqlite3_column_int64(st, 15);
-    outline_parse(d, (const char *)sqlite3_column_text(st, 16));
-    d->removed = col_str(st, 17);
-}
-
-/* The reads: by number or id, free part only or whole, and with or without
-** the outline and removed lines (search hits and the index need neither;
-** parsing the outline JSON was a fifth of a search's time).  Static texts,
-** so that each is prepared once per connection. */
-#define LITE_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
-                  " free_chars, has_paywall, masks, hash, simhash, '[]', ''"
-static const char *const GET_SQL[2][2][2] = {
-    {{"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
-      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
-     {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
-      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
-    {{"SELECT " LITE_COLS ", free_text FROM docs WHERE num = ?1",
-      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
-     {"SELECT " LITE_COLS ", free_text FROM docs WHERE id = ?1",
-      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
-};
-
-static int get_where(sc_store *s, const char *id, int64_t num, int paid, int lite, sc_doc *d, sc_err *err)
-{
-    conn *c = borrow(s);
-    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    sqlite3_stmt *st = prep(c, GET_SQL[lite != 0][id != NULL][paid != 0]);
-    int rc = SC_OK;
-    if (!st) {
-        rc = db_err(err, c->db, "get");
-        goto out;
-    }
-    if (id) sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    else sqlite3_bind_int64(st, 1, num);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = id ? sc_err_set(err, SC_ENOTFOUND, "no document with id %s", id)
-                : sc_err_set(err, SC_ENOTFOUND, "no document number %lld", (long long)num);
-        goto out;
-    }
-    memset(d, 0, sizeof *d);
-    read_meta(st, d);
-    sc_buf text = SC_BUF_INIT;
-    sc_buf_add(&text, sqlite3_column_text(st, 18), (size_t)sqlite3_column_bytes(st, 18));
-    d->free_len = text.len;
-    if (paid) sc_buf_add(&text, sqlite3_column_text(st, 19), (size_t)sqlite3_column_bytes(st, 19));
-    d->len = text.len;
-    d->text = sc_buf_detach(&text);
-    if (!d->text || !d->id) { sc_doc_free(d); rc = sc_err_set(err, SC_ENOMEM, "out of memory"); }
-out:
-    done(st);
-    give_back(s, c);
-    return rc;
-}
-
-int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *d, sc_err *err)
-{
-    return get_where(s, id, 0, paid, 0, d, err);
-}
-
-int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
-{
-    return get_where(s, NULL, num, paid, 0, d, err);
-}
-
-int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
-{
-    return get_where(s, NULL, num, paid, 1, d, err);
-}
-
-/* What a hit shows, and no more: five short columns and the text. */
-static const char *const HIT_SQL[2] = {
-    "SELECT title, doc_type, year, date, free_chars, free_text FROM docs WHERE num = ?1",
-    "SELECT title, doc_type, year, date, free_chars, free_text, paid_text FROM docs WHERE num = ?1"};
-
-/* One row of HIT_SQL into d; SC_ENOMEM when a copy fails. */
-static int read_hit(sqlite3_stmt *st, int paid, sc_doc *d)
-{
-    memset(d, 0, sizeof *d);
-    d->title = col_str(st, 0);
-    d->doc_type = col_str(st, 1);
-    d->year = sqlite3_column_int(st, 2);
-    d->date = col_str(st, 3);
-    d->free_chars = (size_t)sqlite3_column_int64(st, 4);
-    const void *f = sqlite3_column_text(st, 5);
-    size_t fl = (size_t)sqlite3_column_bytes(st, 5);
-    const void *p = paid ? sqlite3_column_text(st, 6) : NULL;
-    size_t pl = p ? (size_t)sqlite3_column_bytes(st, 6) : 0;
-    d->text = malloc(fl + pl + 1);        /* exactly: texts run to megabytes */
-    if (!d->text || !d->title) { sc_doc_free(d); return SC_ENOMEM; }
-    if (fl) memcpy(d->text, f, fl);
-    if (pl) memcpy(d->text + fl, p, pl);
-    d->text[fl + pl] = 0;
-    d->free_len = fl;
-    d->len = fl + pl;
-    return SC_OK;
-}
-
-int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_store_hit_cb cb, void *ctx,
-                      sc_err *err)
-{
-    if (!n) return SC_OK;
-    conn *c = borrow(s);
-    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    /* one read transaction: one round of file locks instead of one per
-       document, and every hit read from the same state of the store */
-    sqlite3_stmt *begin = prep(c, "BEGIN"), *st = prep(c, HIT_SQL[paid != 0]);
-    int rc = SC_OK, in_tx = begin && sqlite3_step(begin) == SQLITE_DONE;
-    done(begin);
-    if (!st) rc = db_err(err, c->db, "get");
-    for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_bind_int64(st, 1, nums[i]);
-        sc_doc d;
-        int row = sqlite3_step(st) == SQLITE_ROW;
-        if (row && read_hit(st, paid, &d)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
-        done(st);
-        if (rc) break;
-        rc = cb(ctx, i, row ? &d : NULL);
-        if (row) sc_doc_free(&d);
-    }
-    if (in_tx) {
-        sqlite3_stmt *end = prep(c, "COMMIT");
-        if (!end || sqlite3_step(end) != SQLITE_DONE) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        done(end);
-    }
-    give_back(s, c);
-    return rc;
-}
-
-char *sc_store_id_of(sc_store *s, int64_t num)
-{
-    conn *c = borrow(s);
-    char *id = c ? lookup_str(c, "SELECT id FROM docs WHERE num = ?1", NULL, num) : NULL;
-    give_back(s, c);
-    return id;
-}
-
-int64_t sc_store_num_of(sc_store *s, const char *id)
-{
-    conn *c = borrow(s);
-    int64_t n = c ? lookup_num(c, "SELECT num FROM docs WHERE id = ?1", id) : -1;
-    give_back(s, c);
-    return n;
-}
-
-int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
-                  sc_store_list_cb cb, void *ctx, sc_err *err)
-{
-    conn *c = borrow(s);
-    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    sqlite3_stmt *st;
-    int rc = SC_OK;
-    if (sqlite3_prepare_v2(c->db, "SELECT " LITE_COLS ", added_at FROM docs WHERE added_at >= ?1"
-                           " ORDER BY num DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(err, c->db, "list");
-        give_back(s, c);
-        return rc;
-    }
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, limit < 0 ? -1 : limit);
-    sqlite3_bind_int64(st, 3, offset);
-    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) {
-        sc_doc d = {0};
-        read_meta(st, &d);
-        rc = cb(ctx, &d, sqlite3_column_int64(st, 18));
-        sc_doc_free(&d);
-    }
-    sqlite3_finalize(st);
-    give_back(s, c);
-    return rc;
-}
-
-int sc_store_stats_get(sc_store *s, sc_store_stats *out, sc_err *err)
-{
-    memset(out, 0, sizeof *out);
-    conn *c = borrow(s);
-    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    sqlite3_stmt *st;
-    int rc = SC_OK;
-    if (sqlite3_prepare_v2(c->db, "SELECT count(*), coalesce(sum(chars),0) FROM docs", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            out->docs = (long)sqlite3_column_int64(st, 0);
-            out->chars = sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
-    } else rc = db_err(err, c->db, "stats");
-    if (!rc && sqlite3_prepare_v2(c->db, "SELECT doc_type, count(*), sum(chars) FROM docs GROUP BY doc_type"
-                                  " ORDER BY count(*) DESC", -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW && out->n_types < 64) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            snprintf(out->by_type[out->n_types].name, sizeof out->by_type[0].name, "%s", t ? (const char *)t : "unknown");
-            out->by_type[out->n_types].docs = (long)sqlite3_column_int64(st, 1);
-            out->by_type[out->n_types].chars = sqlite3_column_int64(st, 2);
-            out->n_types++;
-        }
-        sqlite3_finalize(st);
-    }
-    if (!rc && sqlite3_prepare_v2(c->db, "SELECT coalesce(year,0), count(*) FROM docs GROUP BY 1 ORDER BY 1 DESC",
-                                  -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW && out->n_years < 256) {
-            out->by_year[out->n_years].year = sqlite3_column_int(st, 0);
-            out->by_year[out->n_years].docs = (long)sqlite3_column_int64(st, 1);
-            out->n_years++;
-        }
-        sqlite3_finalize(st);
-    }
-    give_back(s, c);
-    return rc;
-}
+/* ---- the change log (the index's replay) ---------------------------- */
 
 int sc_store_changes(sc_store *s, int64_t after, sc_store_change_cb cb, void *ctx, sc_err *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT seq, num, op FROM changes WHERE seq > ?1 ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_err(err, s->db, "changes");
+        return sc_st_db_err(err, s->db, "changes");
     sqlite3_bind_int64(st, 1, after);
     int rc = SC_OK;
     while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -720,7 +455,7 @@ int sc_store_each_num(sc_store *s, sc_store_num_cb cb, void *ctx, sc_err *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT num FROM docs ORDER BY num", -1, &st, NULL) != SQLITE_OK)
-        return db_err(err, s->db, "scan");
+        return sc_st_db_err(err, s->db, "scan");
     int rc = SC_OK;
     while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) rc = cb(ctx, sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);

@@ -1,0 +1,259 @@
+/* store_read.c — the store's reads (store.h): documents by id or number,
+** the hits of a search in one read transaction, lists and statistics.
+** Every read borrows a pooled reader connection (store_priv.h), so that
+** reads run beside the writer and beside each other. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "store_priv.h"
+
+/* ---- reads ----------------------------------------------------------- */
+
+#define META_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
+                  " free_chars, has_paywall, masks, hash, simhash, outline, removed"
+
+static void outline_parse(sc_doc *d, const char *json)
+{
+    json_t *a = json ? json_loads(json, 0, NULL) : NULL;
+    size_t n = json_is_array(a) ? json_array_size(a) : 0;
+    d->outline = n ? calloc(n, sizeof *d->outline) : NULL;
+    for (size_t i = 0; d->outline && i < n; i++) {
+        json_t *o = json_array_get(a, i);
+        d->outline[i].level = (int)json_integer_value(json_object_get(o, "level"));
+        d->outline[i].kind = (int)json_integer_value(json_object_get(o, "kind"));
+        d->outline[i].offset = (size_t)json_integer_value(json_object_get(o, "offset"));
+        d->outline[i].text = sc_strdup(json_string_value(json_object_get(o, "text")));
+        d->n_outline++;
+    }
+    json_decref(a);
+}
+
+static void read_meta(sqlite3_stmt *st, sc_doc *d)
+{
+    d->id = sc_st_col_str(st, 1);
+    d->title = sc_st_col_str(st, 2);
+    d->doc_type = sc_st_col_str(st, 3);
+    d->year = sqlite3_column_int(st, 4);
+    d->issuer = sc_st_col_str(st, 5);
+    d->date = sc_st_col_str(st, 6);
+    d->source = sc_st_col_str(st, 7);
+    d->url = sc_st_col_str(st, 8);
+    d->file = sc_st_col_str(st, 9);
+    d->chars = (size_t)sqlite3_column_int64(st, 10);
+    d->free_chars = (size_t)sqlite3_column_int64(st, 11);
+    d->has_paywall = sqlite3_column_int(st, 12);
+    d->masks_restored = sqlite3_column_int(st, 13);
+    const unsigned char *h = sqlite3_column_text(st, 14);
+    snprintf(d->hash, sizeof d->hash, "%s", h ? (const char *)h : "");
+    d->simhash = (uint64_t)sqlite3_column_int64(st, 15);
+    outline_parse(d, (const char *)sqlite3_column_text(st, 16));
+    d->removed = sc_st_col_str(st, 17);
+}
+
+/* The reads: by number or id, free part only or whole, and with or without
+** the outline and removed lines (search hits and the index need neither;
+** parsing the outline JSON was a fifth of a search's time).  Static texts,
+** so that each is prepared once per connection. */
+#define LITE_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
+                  " free_chars, has_paywall, masks, hash, simhash, '[]', ''"
+static const char *const GET_SQL[2][2][2] = {
+    {{"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
+      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
+     {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
+      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
+    {{"SELECT " LITE_COLS ", free_text FROM docs WHERE num = ?1",
+      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
+     {"SELECT " LITE_COLS ", free_text FROM docs WHERE id = ?1",
+      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
+};
+
+static int get_where(sc_store *s, const char *id, int64_t num, int paid, int lite, sc_doc *d, sc_err *err)
+{
+    conn *c = sc_st_borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sqlite3_stmt *st = sc_st_prep(c, GET_SQL[lite != 0][id != NULL][paid != 0]);
+    int rc = SC_OK;
+    if (!st) {
+        rc = sc_st_db_err(err, c->db, "get");
+        goto out;
+    }
+    if (id) sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    else sqlite3_bind_int64(st, 1, num);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = id ? sc_err_set(err, SC_ENOTFOUND, "no document with id %s", id)
+                : sc_err_set(err, SC_ENOTFOUND, "no document number %lld", (long long)num);
+        goto out;
+    }
+    memset(d, 0, sizeof *d);
+    read_meta(st, d);
+    sc_buf text = SC_BUF_INIT;
+    sc_buf_add(&text, sqlite3_column_text(st, 18), (size_t)sqlite3_column_bytes(st, 18));
+    d->free_len = text.len;
+    if (paid) sc_buf_add(&text, sqlite3_column_text(st, 19), (size_t)sqlite3_column_bytes(st, 19));
+    d->len = text.len;
+    d->text = sc_buf_detach(&text);
+    if (!d->text || !d->id) { sc_doc_free(d); rc = sc_err_set(err, SC_ENOMEM, "out of memory"); }
+out:
+    sc_st_done(st);
+    sc_st_give_back(s, c);
+    return rc;
+}
+
+int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *d, sc_err *err)
+{
+    return get_where(s, id, 0, paid, 0, d, err);
+}
+
+int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
+{
+    return get_where(s, NULL, num, paid, 0, d, err);
+}
+
+int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
+{
+    return get_where(s, NULL, num, paid, 1, d, err);
+}
+
+/* What a hit shows, and no more: five short columns and the text. */
+static const char *const HIT_SQL[2] = {
+    "SELECT title, doc_type, year, date, free_chars, free_text FROM docs WHERE num = ?1",
+    "SELECT title, doc_type, year, date, free_chars, free_text, paid_text FROM docs WHERE num = ?1"};
+
+/* One row of HIT_SQL into d; SC_ENOMEM when a copy fails. */
+static int read_hit(sqlite3_stmt *st, int paid, sc_doc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->title = sc_st_col_str(st, 0);
+    d->doc_type = sc_st_col_str(st, 1);
+    d->year = sqlite3_column_int(st, 2);
+    d->date = sc_st_col_str(st, 3);
+    d->free_chars = (size_t)sqlite3_column_int64(st, 4);
+    const void *f = sqlite3_column_text(st, 5);
+    size_t fl = (size_t)sqlite3_column_bytes(st, 5);
+    const void *p = paid ? sqlite3_column_text(st, 6) : NULL;
+    size_t pl = p ? (size_t)sqlite3_column_bytes(st, 6) : 0;
+    d->text = malloc(fl + pl + 1);        /* exactly: texts run to megabytes */
+    if (!d->text || !d->title) { sc_doc_free(d); return SC_ENOMEM; }
+    if (fl) memcpy(d->text, f, fl);
+    if (pl) memcpy(d->text + fl, p, pl);
+    d->text[fl + pl] = 0;
+    d->free_len = fl;
+    d->len = fl + pl;
+    return SC_OK;
+}
+
+int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_store_hit_cb cb, void *ctx,
+                      sc_err *err)
+{
+    if (!n) return SC_OK;
+    conn *c = sc_st_borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    /* one read transaction: one round of file locks instead of one per
+       document, and every hit read from the same state of the store */
+    sqlite3_stmt *begin = sc_st_prep(c, "BEGIN"), *st = sc_st_prep(c, HIT_SQL[paid != 0]);
+    int rc = SC_OK, in_tx = begin && sqlite3_step(begin) == SQLITE_DONE;
+    sc_st_done(begin);
+    if (!st) rc = sc_st_db_err(err, c->db, "get");
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_bind_int64(st, 1, nums[i]);
+        sc_doc d;
+        int row = sqlite3_step(st) == SQLITE_ROW;
+        if (row && read_hit(st, paid, &d)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        sc_st_done(st);
+        if (rc) break;
+        rc = cb(ctx, i, row ? &d : NULL);
+        if (row) sc_doc_free(&d);
+    }
+    if (in_tx) {
+        sqlite3_stmt *end = sc_st_prep(c, "COMMIT");
+        if (!end || sqlite3_step(end) != SQLITE_DONE) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        sc_st_done(end);
+    }
+    sc_st_give_back(s, c);
+    return rc;
+}
+
+char *sc_store_id_of(sc_store *s, int64_t num)
+{
+    conn *c = sc_st_borrow(s);
+    char *id = c ? sc_st_lookup_str(c, "SELECT id FROM docs WHERE num = ?1", NULL, num) : NULL;
+    sc_st_give_back(s, c);
+    return id;
+}
+
+int64_t sc_store_num_of(sc_store *s, const char *id)
+{
+    conn *c = sc_st_borrow(s);
+    int64_t n = c ? sc_st_lookup_num(c, "SELECT num FROM docs WHERE id = ?1", id) : -1;
+    sc_st_give_back(s, c);
+    return n;
+}
+
+int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
+                  sc_store_list_cb cb, void *ctx, sc_err *err)
+{
+    conn *c = sc_st_borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sqlite3_stmt *st;
+    int rc = SC_OK;
+    if (sqlite3_prepare_v2(c->db, "SELECT " LITE_COLS ", added_at FROM docs WHERE added_at >= ?1"
+                           " ORDER BY num DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK) {
+        rc = sc_st_db_err(err, c->db, "list");
+        sc_st_give_back(s, c);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, 3, offset);
+    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sc_doc d = {0};
+        read_meta(st, &d);
+        rc = cb(ctx, &d, sqlite3_column_int64(st, 18));
+        sc_doc_free(&d);
+    }
+    sqlite3_finalize(st);
+    sc_st_give_back(s, c);
+    return rc;
+}
+
+int sc_store_stats_get(sc_store *s, sc_store_stats *out, sc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    conn *c = sc_st_borrow(s);
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    sqlite3_stmt *st;
+    int rc = SC_OK;
+    if (sqlite3_prepare_v2(c->db, "SELECT count(*), coalesce(sum(chars),0) FROM docs", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            out->docs = (long)sqlite3_column_int64(st, 0);
+            out->chars = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+    } else rc = sc_st_db_err(err, c->db, "stats");
+    if (!rc && sqlite3_prepare_v2(c->db, "SELECT doc_type, count(*), sum(chars) FROM docs GROUP BY doc_type"
+                                  " ORDER BY count(*) DESC", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && out->n_types < 64) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            snprintf(out->by_type[out->n_types].name, sizeof out->by_type[0].name, "%s", t ? (const char *)t : "unknown");
+            out->by_type[out->n_types].docs = (long)sqlite3_column_int64(st, 1);
+            out->by_type[out->n_types].chars = sqlite3_column_int64(st, 2);
+            out->n_types++;
+        }
+        sqlite3_finalize(st);
+    }
+    if (!rc && sqlite3_prepare_v2(c->db, "SELECT coalesce(year,0), count(*) FROM docs GROUP BY 1 ORDER BY 1 DESC",
+                                  -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && out->n_years < 256) {
+            out->by_year[out->n_years].year = sqlite3_column_int(st, 0);
+            out->by_year[out->n_years].docs = (long)sqlite3_column_int64(st, 1);
+            out->n_years++;
+        }
+        sqlite3_finalize(st);
+    }
+    sc_st_give_back(s, c);
+    return rc;
+}
+
