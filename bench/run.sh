@@ -7,8 +7,9 @@
 #   1. bench/prepare.sh (corpus JSONL), bench/make_queries.py (query set:
 #      300 seeded random queries + bench/queries_writer.txt)
 #   2. sucai, release build (build-bench/, or $SUCAI): `sucai ingest --json`
-#      of the JSONL, timed -> sucai/build.tsv; index = du of library/index,
-#      library.db reported separately
+#      of the JSONL, then `sucai index optimize`, timed together ->
+#      sucai/build.tsv (parts -> sucai/build_parts); index = du of
+#      library/index, library.db reported separately
 #   3. sucai search --batch over the query file twice in one process
 #      (second pass measured; took_ms per query, count + top 10 + snippets;
 #      peak RSS of that process -> sucai/batch_rss_kb)
