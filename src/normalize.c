@@ -4,21 +4,18 @@
 ** A table fold[cp] for cp < SC_NORM_TABLE (all of the BMP and planes 1-2,
 ** where every Han character OpenCC knows lives) holds the folded code
 ** point; above it only whitespace folding applies.  The traditional ->
-** simplified column comes from OpenCC: every Han code point is converted
-** once, separated by '\n' so that no phrase rule of t2s can apply, and a
-** result that is not exactly one code point is ignored.  If OpenCC's data
-** cannot be loaded the table is still built without that column (and the
-** index stays consistent, since queries and texts use the same table).
+** simplified column comes from OpenCC, converted at build time by
+** normalize_gen.c (every Han code point once, on a line of its own, so that
+** no phrase rule of t2s applies; a result that is not exactly one code
+** point is ignored) into a table of pairs linked in here.
 */
 #include "normalize.h"
 
-#include <opencc/opencc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
-#include "buf.h"
 #include "utf8.h"
 
 #define SC_NORM_TABLE 0x30000u
@@ -33,35 +30,16 @@ static int is_space(uint32_t cp)
     return utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_ZS;
 }
 
-/* Adds the t2s column: one OpenCC call over every Han code point. */
+/* The t2s column, generated at build time from OpenCC (normalize_gen.c). */
+extern const uint32_t sc_t2s_pairs[][2];
+extern const size_t sc_t2s_count;
+
 static void add_t2s(void)
 {
-    opencc_t cc = opencc_open(OPENCC_DEFAULT_CONFIG_TRAD_TO_SIMP);
-    if (cc == (opencc_t)-1) return;
-    sc_buf in = SC_BUF_INIT;
-    for (uint32_t cp = 0x2E80; cp < SC_NORM_TABLE; cp++) {
-        if (!sc_is_han(cp)) continue;
-        sc_buf_add_cp(&in, cp);
-        sc_buf_addc(&in, '\n');
+    for (size_t i = 0; i < sc_t2s_count; i++) {
+        uint32_t cp = sc_t2s_pairs[i][0];
+        if (cp < SC_NORM_TABLE && fold[cp] == cp) fold[cp] = sc_t2s_pairs[i][1];
     }
-    char *out = in.oom ? NULL : opencc_convert_utf8(cc, in.data, in.len);
-    if (out) {
-        size_t n = strlen(out), i = 0, j = 0;
-        for (uint32_t cp = 0x2E80; cp < SC_NORM_TABLE && i < n; cp++) {
-            if (!sc_is_han(cp)) continue;
-            /* in: cp '\n'; out: converted '\n' */
-            size_t start = i;
-            while (i < n && out[i] != '\n') i++;
-            size_t k = start;
-            int32_t v = sc_utf8_next(out, i, &k);
-            if (v > 0 && k == i && (uint32_t)v != cp && fold[cp] == cp) fold[cp] = (uint32_t)v;
-            i++;  /* skip '\n' */
-            j++;
-        }
-        opencc_convert_utf8_free(out);
-    }
-    sc_buf_free(&in);
-    opencc_close(cc);
 }
 
 static void build(void)
