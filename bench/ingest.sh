@@ -8,9 +8,12 @@
 #          from the reports/laws/news documents of the sample (paywall
 #          markers, footers, D for 党, GB18030/BOM/CRLF) in bench/out/raw;
 #          text = the manifest's clean text, input = the files' bytes
-# Each is ingested into a fresh library; prints seconds and MB/s.
-# Env: SUCAI (binary; default build-bench/sucai, built as run.sh does).
+# Each is ingested into a fresh library, REPS times; prints seconds and MB/s.
+# Env: SUCAI (binary; default build-bench/sucai, built as run.sh does), REPS (runs of
+# each input, default 5: this machine's timings vary by +-25 %; the median run is
+# reported with the range of all runs).
 set -euo pipefail
+reps=${REPS:-5}
 root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
 bench/prepare.sh >/dev/null 2>&1 || bench/prepare.sh
 corpus=$(realpath "${1:-bench/out/sample.jsonl}")
@@ -28,23 +31,29 @@ if [ ! -s "$root/bench/out/raw.MANIFEST.jsonl" ]; then
   /usr/bin/python3 "$root/../shared/tools/make_raw.py" "$out/raw-src.jsonl" "$raw" --count 2000 --no-office >&2
   mv "$raw/MANIFEST.jsonl" "$root/bench/out/raw.MANIFEST.jsonl"   # not an input file
 fi
-measure() {  # measure NAME TEXT_BYTES INPUT_BYTES PATH
-  local lib=$out/lib-$1; rm -rf "$lib"
-  local t0 t1; t0=$(date +%s.%N)
-  taskset -c 0 "$sucai" --library "$lib" ingest --json "$4" >"$out/$1.out" 2>"$out/$1.err" \
-    || echo "ingest.sh: $1: sucai ingest exit $? (see $out/$1.err)" >&2
-  t1=$(date +%s.%N)
-  /usr/bin/python3 - "$1" "$2" "$3" "$t0" "$t1" "$out/$1.out" <<'PY'
-import json, sys
-name, text, inp, t0, t1, log = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+measure() {  # measure NAME TEXT_BYTES INPUT_BYTES PATH: REPS fresh ingests, the median run reported
+  local lib=$out/lib-$1 times=() r t0 t1
+  for r in $(seq "$reps"); do
+    rm -rf "$lib"
+    t0=$(date +%s.%N)
+    taskset -c 0 "$sucai" --library "$lib" ingest --json "$4" >"$out/$1.out" 2>"$out/$1.err" \
+      || echo "ingest.sh: $1: sucai ingest exit $? (see $out/$1.err)" >&2
+    t1=$(date +%s.%N)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}')")
+  done
+  /usr/bin/python3 - "$1" "$2" "$3" "$out/$1.out" "${times[@]}" <<'PY'
+import json, statistics, sys
+name, text, inp, log = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+times = sorted(float(t) for t in sys.argv[5:])
 st = {}
 for ln in open(log, encoding='utf-8', errors='replace'):
     try: s = json.loads(ln).get('status')
     except ValueError: continue
     st[s] = st.get(s, 0) + 1
-dt = t1 - t0
-print('| %s | %.1f | %.1f | %.2f | %.1f | %.1f | %s |' % (name, text / 1e6, inp / 1e6, dt, text / 1e6 / dt, inp / 1e6 / dt,
-      ', '.join('%s %d' % kv for kv in sorted(st.items()))))
+dt = statistics.median(times)
+rng = '%.1f–%.1f' % (text / 1e6 / times[-1], text / 1e6 / times[0])
+print('| %s | %.1f | %.1f | %.2f | %.1f | %s | %.1f | %s |' % (name, text / 1e6, inp / 1e6, dt, text / 1e6 / dt, rng,
+      inp / 1e6 / dt, ', '.join('%s %d' % kv for kv in sorted(st.items()))))
 PY
 }
 jtext=$(/usr/bin/python3 -c '
@@ -53,9 +62,9 @@ print(sum(len((d.get("title") or "").encode())+len((d.get("text") or "").encode(
 ttext=$(/usr/bin/python3 -c '
 import json,sys
 print(sum(len(json.loads(l)["clean"].encode()) for l in open(sys.argv[1], encoding="utf-8")))' "$root/bench/out/raw.MANIFEST.jsonl")
-echo "sucai ingest on one core (taskset -c 0), $(nproc) cores, $(date -u +%F)"
+echo "sucai ingest on one core (taskset -c 0), $(nproc) cores, $(date -u +%F), median of $reps runs"
 echo
-echo "| input | text MB | input MB | seconds | MB/s text | MB/s input | statuses |"
-echo "|---|---:|---:|---:|---:|---:|---|"
+echo "| input | text MB | input MB | seconds | MB/s text | range | MB/s input | statuses |"
+echo "|---|---:|---:|---:|---:|---|---:|---|"
 measure jsonl "$jtext" "$(stat -c %s "$corpus")" "$corpus"
 measure txt "$ttext" "$(cat "$raw"/* | wc -c)" "$raw"
