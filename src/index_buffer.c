@@ -55,7 +55,8 @@
 
 typedef struct sc_cpslot { uint32_t cp, id; } cpslot;   /* id 0 = empty */
 
-void sc_membuf_free(sc_membuf *m)
+/* Frees the buffered documents' strings and their arrays; counts to 0. */
+static void drop_docs(sc_membuf *m)
 {
     for (uint32_t i = 0; i < m->n_docs; i++) {
         free((char *)m->docs[i].type);
@@ -64,6 +65,14 @@ void sc_membuf_free(sc_membuf *m)
     }
     free(m->docs);
     free(m->del);
+    m->docs = NULL;
+    m->del = NULL;
+    m->n_docs = m->cap_docs = m->n_del = 0;
+}
+
+void sc_membuf_free(sc_membuf *m)
+{
+    drop_docs(m);
     free(m->start);
     free(m->seq);
     free(m->idmap);
@@ -78,19 +87,10 @@ void sc_membuf_free(sc_membuf *m)
 ** kernel a clearing each, which showed in profiles). */
 void sc_membuf_reset(sc_membuf *m)
 {
-    for (uint32_t i = 0; i < m->n_docs; i++) {
-        free((char *)m->docs[i].type);
-        free((char *)m->docs[i].source);
-        free((char *)m->docs[i].id);
-    }
+    drop_docs(m);
     for (uint32_t id = 1; id <= m->n_ids; id++)
         if (m->idcp[id] < SC_MB_DIRECT) m->idmap[m->idcp[id]] = 0;
     if (m->big) memset(m->big, 0, m->big_cap * sizeof *m->big);
-    free(m->del);
-    m->del = NULL;
-    m->n_docs = m->cap_docs = m->n_del = 0;
-    free(m->docs);
-    m->docs = NULL;
     m->n_seq = 0;
     m->big_n = 0;
     m->n_ids = 0;

@@ -129,19 +129,6 @@ static inline int sc_ix_pl_doc(sc_ix_plist *p, uint32_t doc, uint32_t tf)
     return 0;
 }
 
-static inline int sc_ix_pl_pos(sc_ix_plist *p, uint32_t pos)
-{
-    if (p->np == p->pcap) {
-        size_t cap = p->pcap ? p->pcap * 2 : 4096;
-        uint32_t *d = realloc(p->pos, cap * sizeof *d);
-        if (!d) return -1;
-        p->pos = d;
-        p->pcap = cap;
-    }
-    p->pos[p->np++] = pos;
-    return 0;
-}
-
 static inline int sc_ix_pl_pos_n(sc_ix_plist *p, const uint32_t *pos, uint32_t n)
 {
     if (p->np + n > p->pcap) {
@@ -156,6 +143,8 @@ static inline int sc_ix_pl_pos_n(sc_ix_plist *p, const uint32_t *pos, uint32_t n
     p->np += n;
     return 0;
 }
+
+static inline int sc_ix_pl_pos(sc_ix_plist *p, uint32_t pos) { return sc_ix_pl_pos_n(p, &pos, 1); }
 
 static inline void sc_ix_pl_free(sc_ix_plist *p) { free(p->docs); free(p->tfs); free(p->pos); }
 

@@ -85,17 +85,10 @@ static int grow(sc_norm *o, size_t need, int want_off)
     return SC_OK;
 }
 
-/* The code point at u[*i] (sc_utf8_next's rules, U+FFFD for an invalid
-** byte); the one- and three-byte forms that make up Chinese text are
-** decoded inline. */
+/* The code point at u[*i], U+FFFD for an invalid byte (sc_utf8_next, inline
+** with the one- and three-byte forms of Chinese text first). */
 static inline uint32_t next_cp(const unsigned char *u, size_t len, size_t *i)
 {
-    size_t k = *i;
-    if (u[k] < 0x80) { *i = k + 1; return u[k]; }
-    if ((u[k] & 0xF0) == 0xE0 && k + 2 < len && (u[k + 1] & 0xC0) == 0x80 && (u[k + 2] & 0xC0) == 0x80) {
-        uint32_t cp = (uint32_t)(u[k] & 0x0F) << 12 | (uint32_t)(u[k + 1] & 0x3F) << 6 | (u[k + 2] & 0x3F);
-        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) { *i = k + 3; return cp; }
-    }
     int32_t v = sc_utf8_next((const char *)u, len, i);
     return v < 0 ? 0xFFFD : (uint32_t)v;
 }
