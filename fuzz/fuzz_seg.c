@@ -148,9 +148,20 @@ static void compare(const sc_seg *s, const recipe *rc)
             np += m;
         }
         if (sc_postit_next(&it) != SC_DOC_END || it.bad) abort();
-        sc_postit_init(&it, &st);                        /* advance through the skip table */
-        for (uint32_t i = 0; i < t->n; i += 1 + i % 97)
+        sc_postit_init(&it, &st);   /* advance through the skip table; tfs and positions of
+                                       docs reached by skipping (decoded lazily, a prefix
+                                       of the block at a time) */
+        np = 0;
+        for (uint32_t i = 0, j = 0; i < t->n; i += 1 + i % 97) {
             if (sc_postit_advance(&it, i ? t->docs[i - 1] + 1 : 0) != t->docs[i]) abort();
+            for (; j < i; j++) np += t->tfs[j];
+            if (i % 3 == 1) continue;                    /* some blocks' tfs never asked for */
+            if (sc_postit_tf(&it) != t->tfs[i]) abort();
+            if (!SC_KEY_POSITIONAL(t->key)) continue;
+            uint32_t m;
+            const uint32_t *ps = sc_postit_positions(&it, &m);
+            if (!ps || m != t->tfs[i] || memcmp(ps, t->pos + np, m * sizeof *ps)) abort();
+        }
     }
     sc_postit_free(&it);
 }

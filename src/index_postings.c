@@ -130,7 +130,8 @@ void sc_postit_init(sc_postit *it, const sc_term *t)
     it->blk = it->nblocks;
     it->n = it->i = 0;
     it->doc = 0;
-    it->pos_ready = 0;
+    it->tfs_ready = 0;
+    it->pos_done = 0;
     if (!it->pos) it->pos_cap = 0;
 }
 
@@ -174,22 +175,23 @@ static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint3
     }
     if (!ends_at(bit, limit)) return -1;
     it->poff[n] = np;
-    it->pos_ready = it->positional;
+    it->tfs_ready = 1;
+    it->pos_done = it->positional ? n : 0;
     it->tf_bit = it->pos_bit = 0;
     it->n = n;
     it->i = 0;
     return 0;
 }
 
-/* Docs and tfs of a block of n (index_seg_write.c: put_block); docs from
-** base, the last one last (the skip table's, or UINT32_MAX if none).  The
-** arrays are written through restrict pointers and everything else is in
-** locals: the hottest loop of a query. */
-static int load_codes(sc_postit *it, uint32_t n, uint32_t base, uint32_t last)
+/* The docs of a block of n (index_seg_write.c: put_block), from base, the
+** last one last (the skip table's, or UINT32_MAX if none); the tfs after
+** them are left for load_tfs.  The array is written through a restrict
+** pointer and everything else is in locals: the hottest loop of a query. */
+static int load_docs(sc_postit *it, uint32_t n, uint32_t base, uint32_t last)
 {
     const uint8_t *bs = it->bs;
     uint64_t bit = 0, limit = it->limit, d = (uint64_t)base - 1;   /* wraps: the first gap adds 1 */
-    uint32_t *restrict docs = it->docs, *restrict tfs = it->tfs, k, v, zero = 0;
+    uint32_t *restrict docs = it->docs, k, v;
     if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
     for (uint32_t i = 0; i < n; i++) {
         if (rice_read(bs, &bit, limit, k, &v)) return -1;
@@ -197,13 +199,37 @@ static int load_codes(sc_postit *it, uint32_t n, uint32_t base, uint32_t last)
     }
     if (d >= it->n_docs || (last != UINT32_MAX && d != last)) return -1;
     it->tf_bit = bit;
+    return 0;
+}
+
+/* The tfs of the loaded block, and where its positions start. */
+static int load_tfs(sc_postit *it)
+{
+    const uint8_t *bs = it->bs;
+    uint64_t bit = it->tf_bit, limit = it->limit;
+    uint32_t *restrict tfs = it->tfs, k, v, zero = 0, n = it->n;
     if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
     for (uint32_t i = 0; i < n; i++) {
         if (rice_read(bs, &bit, limit, k, &v)) return -1;
         zero |= (tfs[i] = v + 1) == 0;
     }
-    it->pos_bit = bit;
-    return !zero && (it->positional || ends_at(bit, limit)) ? 0 : -1;
+    it->pos_bit = it->pos_next = bit;
+    if (zero || (!it->positional && !ends_at(bit, limit))) return -1;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) { it->poff[i] = (uint32_t)total; total += tfs[i]; }
+    if (it->positional && (total > limit - bit + n || pos_room(it, total))) return -1;   /* >= 1 bit a gap */
+    it->poff[n] = (uint32_t)total;
+    it->tfs_ready = 1;
+    return 0;
+}
+
+uint32_t sc_postit_tf_load(sc_postit *it)
+{
+    if (it->doc == SC_DOC_END || it->blk >= it->nblocks || it->bad || load_tfs(it)) {
+        it->bad |= it->doc != SC_DOC_END;
+        return 1;
+    }
+    return it->tfs[it->i];
 }
 
 /* Loads block b; returns 0 (and ends the iterator) on damage. */
@@ -222,10 +248,10 @@ static int load_block(sc_postit *it, uint32_t b)
     uint32_t n = b + 1 < it->nblocks ? SC_BLOCK : it->df - b * SC_BLOCK;
     it->bs = start;
     it->limit = (uint64_t)(end - start) * 8;
-    if (it->df <= SC_SEG_SMALL_DF ? load_small(it, start, end, n) : load_codes(it, n, base, last)) goto damaged;
-    if (it->df > SC_SEG_SMALL_DF) it->pos_ready = 0;
-    it->blk = b;
     it->n = n;
+    if (it->df <= SC_SEG_SMALL_DF ? load_small(it, start, end, n) : load_docs(it, n, base, last)) goto damaged;
+    if (it->df > SC_SEG_SMALL_DF) it->tfs_ready = 0, it->pos_done = 0;
+    it->blk = b;
     it->i = 0;
     return 1;
 damaged:
@@ -276,25 +302,24 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
     return it->doc = it->docs[it->i];
 }
 
-/* Decodes the loaded block's positions; -1 on damage. */
+/* Decodes the loaded block's positions up to its current doc: a phrase's
+** candidates are few and far between, and the positions of the docs after
+** the last one asked for are never needed.  -1 on damage. */
 static int load_positions(sc_postit *it)
 {
-    uint64_t total = 0;
-    uint32_t n = it->n, n_docs = it->n_docs;
-    for (uint32_t i = 0; i < n; i++) { it->poff[i] = (uint32_t)total; total += it->tfs[i]; }
-    if (total > it->limit - it->pos_bit + n) return -1;   /* >= 1 bit a gap */
-    it->poff[n] = (uint32_t)total;
-    if (pos_room(it, total)) return -1;
+    if (!it->tfs_ready && load_tfs(it)) return -1;
+    uint32_t i = it->pos_done, upto = it->i + 1, n_docs = it->n_docs;
     const uint8_t *bs = it->bs;
     const uint32_t *docs = it->docs, *tfs = it->tfs, *lens = it->lens;
-    uint32_t *restrict o = it->pos;
-    uint64_t bit = it->pos_bit, limit = it->limit;
-    for (uint32_t i = 0; i < n; i++) {
+    uint32_t *restrict o = it->pos + it->poff[i];
+    uint64_t bit = it->pos_next, limit = it->limit;
+    for (; i < upto; i++) {
         if (docs[i] >= n_docs || positions_read(bs, &bit, limit, lens[docs[i]], tfs[i], o)) return -1;
         o += tfs[i];
     }
-    if (!ends_at(bit, limit)) return -1;
-    it->pos_ready = 1;
+    if (upto == it->n && !ends_at(bit, limit)) return -1;
+    it->pos_next = bit;
+    it->pos_done = upto;
     return 0;
 }
 
@@ -302,7 +327,7 @@ const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n)
 {
     *n = 0;
     if (!it->positional || it->doc == SC_DOC_END) return NULL;
-    if (!it->pos_ready && load_positions(it)) return NULL;
+    if (it->i >= it->pos_done && load_positions(it)) { it->bad = 1; return NULL; }
     *n = it->poff[it->i + 1] - it->poff[it->i];
     return it->pos + it->poff[it->i];
 }
@@ -315,10 +340,11 @@ int sc_postit_bits(sc_postit *it, const sc_term *t, sc_post_bits *b)
     if (t->df <= SC_SEG_SMALL_DF) b->small += t->len * 8;
     else if (it->skip) b->skip += (uint64_t)(it->blocks - it->skip) * 8;
     for (uint32_t blk = 0; blk < it->nblocks && t->df > SC_SEG_SMALL_DF; blk++) {
-        if (!load_block(it, blk)) return -1;
+        if (!load_block(it, blk) || load_tfs(it)) return -1;
         b->docs += it->tf_bit;
         b->tfs += it->pos_bit - it->tf_bit;
         if (!it->positional) { b->tfs += it->limit - it->pos_bit; continue; }
+        it->i = it->n - 1;
         if (load_positions(it)) return -1;
         uint64_t first = 0;
         for (uint32_t i = 0; i < it->n; i++) first += sc_seg_pos_width(it->lens[it->docs[i]] - 1);

@@ -419,6 +419,7 @@ int sc_seg_check(const sc_seg *s, sc_err *err)
             if ((docs && d <= last) || d >= s->n_docs) { sc_postit_free(&it); return bad(err, s->path, "posting order"); }
             last = d;
             docs++;
+            if (!sc_postit_tf(&it) || it.bad) break;       /* decodes (and checks) the block's tfs */
             if (it.positional) {
                 uint32_t np;
                 const uint32_t *ps = sc_postit_positions(&it, &np);

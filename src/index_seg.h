@@ -134,9 +134,11 @@ typedef struct sc_postit {
     uint32_t df, nblocks, blk;    /* blk: the block loaded (nblocks = none) */
     uint32_t n, i;                /* docs in the loaded block, index */
     uint32_t doc;                 /* current doc or SC_DOC_END */
-    int positional, pos_ready, bad;
+    int positional, tfs_ready, bad;
+    uint32_t pos_done;            /* docs of the block whose positions are decoded */
     const uint8_t *bs;            /* the loaded block's bit stream */
     uint64_t limit, tf_bit, pos_bit;  /* its bits; where tfs, positions start */
+    uint64_t pos_next;            /* where the positions of doc pos_done start */
     const uint32_t *lens;
     uint32_t n_docs;
     uint32_t docs[SC_BLOCK], tfs[SC_BLOCK], poff[SC_BLOCK + 1];
@@ -148,7 +150,11 @@ void sc_postit_init(sc_postit *it, const sc_term *t);
 void sc_postit_free(sc_postit *it);
 uint32_t sc_postit_next(sc_postit *it);            /* first call: first doc */
 uint32_t sc_postit_advance(sc_postit *it, uint32_t target); /* first doc >= target */
-static inline uint32_t sc_postit_tf(const sc_postit *it) { return it->tfs[it->i]; }
+/* The tfs of a block are decoded when first asked for: an iterator that
+** only advances past a block never needs them.  On damage it->bad is set
+** and tf reads as 1. */
+uint32_t sc_postit_tf_load(sc_postit *it);
+static inline uint32_t sc_postit_tf(sc_postit *it) { return it->tfs_ready ? it->tfs[it->i] : sc_postit_tf_load(it); }
 /* Positions of the current doc (positional terms); NULL on damage. */
 const uint32_t *sc_postit_positions(sc_postit *it, uint32_t *n);
 
