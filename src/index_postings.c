@@ -183,24 +183,35 @@ static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint3
     return 0;
 }
 
-/* The docs of a block of n (index_seg_write.c: put_block), from base, the
-** last one last (the skip table's, or UINT32_MAX if none); the tfs after
-** them are left for load_tfs.  The array is written through a restrict
-** pointer and everything else is in locals: the hottest loop of a query. */
-static int load_docs(sc_postit *it, uint32_t n, uint32_t base, uint32_t last)
+/* Decodes the loaded block's docs (index_seg_write.c: put_block) up to
+** index upto - 1 at least, and on until one reaches target: an iterator
+** that advances into a block usually stops well before its end.  At the
+** end of the block, its last doc is checked against the skip table's and
+** the tfs' start is known.  Everything is in locals: the hottest loop of a
+** query. */
+static int decode_docs(sc_postit *it, uint32_t upto, uint32_t target)
 {
     const uint8_t *bs = it->bs;
-    uint64_t bit = 0, limit = it->limit, d = (uint64_t)base - 1;   /* wraps: the first gap adds 1 */
-    uint32_t *restrict docs = it->docs, k, v;
-    if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
-    for (uint32_t i = 0; i < n; i++) {
+    uint64_t bit = it->dbit, limit = it->limit, d = it->dval;
+    uint32_t *restrict docs = it->docs, k = it->dk, v, i = it->dn, n = it->n;
+    if (upto > n) upto = n;
+    while (i < upto || (i < n && docs[i - 1] < target)) {
         if (rice_read(bs, &bit, limit, k, &v)) return -1;
-        docs[i] = (uint32_t)(d += (uint64_t)v + 1);
+        docs[i++] = (uint32_t)(d += (uint64_t)v + 1);
     }
-    if (d >= it->n_docs || (last != UINT32_MAX && d != last)) return -1;
-    it->tf_bit = bit;
+    if (i > it->dn && d >= it->n_docs) return -1;
+    if (i == n && it->dn < n) {
+        if (it->last != UINT32_MAX && d != it->last) return -1;
+        it->last = (uint32_t)d;
+        it->tf_bit = bit;
+    }
+    it->dn = i;
+    it->dbit = bit;
+    it->dval = d;
     return 0;
 }
+
+static int all_docs(sc_postit *it) { return it->dn < it->n ? decode_docs(it, it->n, 0) : 0; }
 
 /* The tfs of the loaded block, and where its positions start. */
 static int load_tfs(sc_postit *it)
@@ -208,6 +219,8 @@ static int load_tfs(sc_postit *it)
     const uint8_t *bs = it->bs;
     uint64_t bit = it->tf_bit, limit = it->limit;
     uint32_t *restrict tfs = it->tfs, k, v, zero = 0, n = it->n;
+    if (all_docs(it)) return -1;
+    bit = it->tf_bit;
     if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
     for (uint32_t i = 0; i < n; i++) {
         if (rice_read(bs, &bit, limit, k, &v)) return -1;
@@ -232,6 +245,14 @@ uint32_t sc_postit_tf_load(sc_postit *it)
     return it->tfs[it->i];
 }
 
+/* Ends the iterator on damage. */
+static uint32_t damaged(sc_postit *it)
+{
+    it->bad = 1;
+    it->blk = it->nblocks;
+    return it->doc = SC_DOC_END;
+}
+
 /* Loads block b; returns 0 (and ends the iterator) on damage. */
 static int load_block(sc_postit *it, uint32_t b)
 {
@@ -249,15 +270,25 @@ static int load_block(sc_postit *it, uint32_t b)
     it->bs = start;
     it->limit = (uint64_t)(end - start) * 8;
     it->n = n;
-    if (it->df <= SC_SEG_SMALL_DF ? load_small(it, start, end, n) : load_docs(it, n, base, last)) goto damaged;
-    if (it->df > SC_SEG_SMALL_DF) it->tfs_ready = 0, it->pos_done = 0;
-    it->blk = b;
     it->i = 0;
+    if (it->df <= SC_SEG_SMALL_DF) {
+        if (load_small(it, start, end, n)) goto damaged;
+        it->dn = n;
+        it->last = it->docs[n - 1];
+    } else {
+        it->dbit = 0;
+        if (fixed_read(start, &it->dbit, it->limit, 5, &it->dk)) goto damaged;
+        it->dn = 0;
+        it->dval = (uint64_t)base - 1;         /* wraps: the first gap adds 1 */
+        it->last = last;
+        it->tfs_ready = 0;
+        it->pos_done = 0;
+        if (decode_docs(it, 1, 0)) goto damaged;
+    }
+    it->blk = b;
     return 1;
 damaged:
-    it->bad = 1;
-    it->doc = SC_DOC_END;
-    it->blk = it->nblocks;
+    damaged(it);
     return 0;
 }
 
@@ -266,6 +297,7 @@ uint32_t sc_postit_next(sc_postit *it)
     if (it->doc == SC_DOC_END) return SC_DOC_END;
     if (it->blk < it->nblocks && it->i + 1 < it->n) {
         it->i++;
+        if (it->i >= it->dn && decode_docs(it, it->i + 1, 0)) return damaged(it);
         return it->doc = it->docs[it->i];
     }
     uint32_t b = it->blk < it->nblocks ? it->blk + 1 : 0;
@@ -281,7 +313,8 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
         if (sc_postit_next(it) == SC_DOC_END) return SC_DOC_END;
     }
     if (it->doc >= target) return it->doc;
-    if (it->docs[it->n - 1] < target) {
+    if (it->last == UINT32_MAX && all_docs(it)) return damaged(it);   /* one block, no skip table */
+    if (it->last < target) {
         uint32_t b = it->blk + 1;
         if (it->skip && b < it->nblocks && skip_last(it, b) < target) {
             /* gallop, then binary search the skip table: the first block
@@ -297,8 +330,9 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
         }
         if (b >= it->nblocks || !load_block(it, b)) return it->doc = SC_DOC_END;
     }
-    while (it->i < it->n && it->docs[it->i] < target) it->i++;
-    if (it->i >= it->n) return it->doc = SC_DOC_END;   /* damaged order */
+    if (it->dn < it->n && it->docs[it->dn - 1] < target && decode_docs(it, it->dn, target)) return damaged(it);
+    while (it->i < it->dn && it->docs[it->i] < target) it->i++;
+    if (it->i >= it->dn) return damaged(it);           /* the block's last doc lied */
     return it->doc = it->docs[it->i];
 }
 

@@ -133,6 +133,8 @@ typedef struct sc_postit {
     uint32_t skip_wd, skip_wo;    /* bits of a skip entry's last doc, end */
     uint32_t df, nblocks, blk;    /* blk: the block loaded (nblocks = none) */
     uint32_t n, i;                /* docs in the loaded block, index */
+    uint32_t dn, dk, last;        /* docs decoded so far, their Rice parameter, the block's last doc */
+    uint64_t dbit, dval;          /* where the next doc gap starts; the doc before it */
     uint32_t doc;                 /* current doc or SC_DOC_END */
     int positional, tfs_ready, bad;
     uint32_t pos_done;            /* docs of the block whose positions are decoded */
