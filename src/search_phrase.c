@@ -72,6 +72,20 @@ int sc_pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats)
         sc_postit_init(&pm->its[i], &t);
         if (pm->its[i].df < pm->its[pm->lead].df) pm->lead = i;
     }
+    /* A bigram between the covering ones that is rarer than all of them
+    ** leads instead (面负 of 方面负责人参加了): candidates are then the
+    ** documents that hold it, often a few dozen against thousands. */
+    sc_term rare;
+    uint32_t rare_o = 0;
+    for (uint32_t o = 1; o + 2 < a->n; o += 2) {
+        if (!sc_seg_term(seg, SC_KEY_BI(a->cps[o], a->cps[o + 1]), &t)) { pm->dead = 1; return SC_OK; }
+        if (t.df < (rare_o ? rare.df : pm->its[pm->lead].df)) rare = t, rare_o = o;
+    }
+    if (rare_o) {
+        sc_postit_init(&pm->its[pm->k], &rare);
+        pm->offs[pm->k] = rare_o;
+        pm->lead = pm->k++;
+    }
     size_t m = 0;                      /* insertion sort by df */
     for (size_t i = 0; i < pm->k; i++) {
         if (i == pm->lead) continue;
@@ -145,6 +159,7 @@ static void add_gaps(pmatch *pm)
     if (n < 4 || !(pm->gap = calloc(n / 2, sizeof *pm->gap))) return;
     for (size_t o = 1; o + 2 < n; o += 2) {
         sc_term t;
+        if (o == pm->offs[pm->lead]) continue;          /* it leads already */
         if (!sc_seg_term(pm->seg, SC_KEY_BI(c[o], c[o + 1]), &t)) { pm->dead = 1; return; }
         if (t.df <= pm->its[pm->lead].df) sc_postit_init(&pm->gap[pm->n_gap++], &t);
     }
