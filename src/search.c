@@ -149,11 +149,12 @@ typedef struct qctx {
     uint64_t total;
     collector col;
     int scoring;
+    sc_terms *terms;           /* NULL when it could not be allocated: no memo */
 } qctx;
 
 /* Documents holding the phrase (approximate for >= 3 chars: its rarest
 ** covering bigram), summed over the snapshot. */
-static double phrase_df(const sc_snapshot *s, const sc_qalt *a)
+static double phrase_df(const sc_snapshot *s, sc_terms *terms, const sc_qalt *a)
 {
     if (!a->n) return 0;
     uint32_t offs[SC_Q_MAX_PHRASE];
@@ -166,7 +167,7 @@ static double phrase_df(const sc_snapshot *s, const sc_qalt *a)
             sc_term t;
             uint64_t key = a->n == 1 ? (a->kind == SC_Q_TITLE ? SC_KEY_TUNI(a->cps[0]) : SC_KEY_UNI(a->cps[0]))
                                      : SC_KEY_BI(a->cps[offs[i]], a->cps[offs[i] + 1]);
-            if (sc_seg_term(s->v[v].seg, key, &t)) df += t.df;
+            if (sc_terms_get(terms, s->v[v].seg, key, &t)) df += t.df;
         }
         if (best < 0 || df < best) best = df;
     }
@@ -283,7 +284,7 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         if (!(cl[i].pm = calloc(q->c[i].n, sizeof *cl[i].pm))) { rc = SC_ENOMEM; break; }
         for (size_t j = 0; j < q->c[i].n && !rc; j++) {
             const sc_qalt *a = &q->c[i].alts[j];
-            if (is_phrase(a)) rc = sc_pm_init(&cl[i].pm[j], s, a, x->scoring && !q->c[i].neg);
+            if (is_phrase(a)) rc = sc_pm_init(&cl[i].pm[j], s, x->terms, a, x->scoring && !q->c[i].neg);
             else { cl[i].all_phrase = 0; cl[i].pm[j].dead = 1; }
         }
     }
@@ -460,13 +461,14 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     x.col.keep = opts->want_ids ? 0 : (size_t)(offset + limit);
     for (size_t i = 0; i < q.n; i++) x.n_alts += q.c[i].n;
     x.idf = calloc(x.n_alts + 1, sizeof *x.idf);
+    if ((x.terms = malloc(sizeof *x.terms))) x.terms->n = 0;
     if (!x.idf) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
     if (x.scoring) {
         size_t ai = 0;
         for (size_t i = 0; i < q.n; i++)
             for (size_t j = 0; j < q.c[i].n; j++, ai++)
                 if (is_phrase(&q.c[i].alts[j]))
-                    x.idf[ai] = sc_idf((double)snap->n_docs, phrase_df(snap, &q.c[i].alts[j]));
+                    x.idf[ai] = sc_idf((double)snap->n_docs, phrase_df(snap, x.terms, &q.c[i].alts[j]));
     }
     for (uint32_t v = 0; v < snap->n && !rc; v++) rc = run_view(&x, v, err);
     if (rc) goto out;
@@ -495,6 +497,7 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     }
 out:
     free(x.idf);
+    free(x.terms);
     free(x.col.v);
     sc_query_free(&q);
     sc_snapshot_release(snap);

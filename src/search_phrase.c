@@ -40,11 +40,28 @@ size_t sc_phrase_cover(size_t n, uint32_t *offs)
     return k;
 }
 
-int sc_pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats)
+int sc_terms_get(sc_terms *m, const sc_seg *seg, uint64_t key, sc_term *t)
+{
+    for (size_t i = 0; m && i < m->n; i++) {
+        if (m->e[i].key != key || m->e[i].seg != seg) continue;
+        if (m->e[i].found) *t = m->e[i].t;
+        return m->e[i].found;
+    }
+    int found = sc_seg_term(seg, key, t);
+    if (m && m->n < SC_TERMS_MEMO) {
+        m->e[m->n].seg = seg, m->e[m->n].key = key, m->e[m->n].found = found;
+        if (found) m->e[m->n].t = *t;
+        m->n++;
+    }
+    return found;
+}
+
+int sc_pm_init(pmatch *pm, const sc_seg *seg, sc_terms *terms, const sc_qalt *a, int need_stats)
 {
     memset(pm, 0, sizeof *pm);
     pm->alt = a;
     pm->seg = seg;
+    pm->terms = terms;
     pm->title_only = a->kind == SC_Q_TITLE;
     pm->need_stats = need_stats;
     if (!a->n || phrase_has_nl(a)) { pm->dead = 1; return SC_OK; }
@@ -57,9 +74,9 @@ int sc_pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats)
     if (a->n == 1) {
         pm->k = 1;
         uint64_t key = pm->title_only ? SC_KEY_TUNI(a->cps[0]) : SC_KEY_UNI(a->cps[0]);
-        if (!sc_seg_term(seg, key, &t)) { pm->dead = 1; return SC_OK; }
+        if (!sc_terms_get(terms, seg, key, &t)) { pm->dead = 1; return SC_OK; }
         sc_postit_init(&pm->its[0], &t);
-        if (!pm->title_only && need_stats && sc_seg_term(seg, SC_KEY_TUNI(a->cps[0]), &t)) {
+        if (!pm->title_only && need_stats && sc_terms_get(terms, seg, SC_KEY_TUNI(a->cps[0]), &t)) {
             sc_postit_init(&pm->tit, &t);
             pm->has_tit = 1;
         }
@@ -68,7 +85,7 @@ int sc_pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats)
     pm->k = sc_phrase_cover(a->n, pm->offs);
     for (size_t i = 0; i < pm->k; i++) {
         uint32_t o = pm->offs[i];
-        if (!sc_seg_term(seg, SC_KEY_BI(a->cps[o], a->cps[o + 1]), &t)) { pm->dead = 1; return SC_OK; }
+        if (!sc_terms_get(terms, seg, SC_KEY_BI(a->cps[o], a->cps[o + 1]), &t)) { pm->dead = 1; return SC_OK; }
         sc_postit_init(&pm->its[i], &t);
         if (pm->its[i].df < pm->its[pm->lead].df) pm->lead = i;
     }
@@ -78,7 +95,7 @@ int sc_pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats)
     sc_term rare;
     uint32_t rare_o = 0;
     for (uint32_t o = 1; o + 2 < a->n; o += 2) {
-        if (!sc_seg_term(seg, SC_KEY_BI(a->cps[o], a->cps[o + 1]), &t)) { pm->dead = 1; return SC_OK; }
+        if (!sc_terms_get(terms, seg, SC_KEY_BI(a->cps[o], a->cps[o + 1]), &t)) { pm->dead = 1; return SC_OK; }
         if (t.df < (rare_o ? rare.df : pm->its[pm->lead].df)) rare = t, rare_o = o;
     }
     if (rare_o) {
@@ -160,7 +177,7 @@ static void add_gaps(pmatch *pm)
     for (size_t o = 1; o + 2 < n; o += 2) {
         sc_term t;
         if (o == pm->offs[pm->lead]) continue;          /* it leads already */
-        if (!sc_seg_term(pm->seg, SC_KEY_BI(c[o], c[o + 1]), &t)) { pm->dead = 1; return; }
+        if (!sc_terms_get(pm->terms, pm->seg, SC_KEY_BI(c[o], c[o + 1]), &t)) { pm->dead = 1; return; }
         if (t.df <= pm->its[pm->lead].df) sc_postit_init(&pm->gap[pm->n_gap++], &t);
     }
 }

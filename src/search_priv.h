@@ -16,9 +16,21 @@
 #include "index_seg.h"
 #include "query.h"
 
+/* The dictionary lookups of one query, remembered: idf and the matchers
+** ask for the same bigrams, and a lookup is a binary search and a block
+** scan through cold memory.  Holds SC_TERMS_MEMO; past that it looks up. */
+#define SC_TERMS_MEMO 64
+typedef struct sc_terms {
+    size_t n;
+    struct { const sc_seg *seg; uint64_t key; int found; sc_term t; } e[SC_TERMS_MEMO];
+} sc_terms;
+/* sc_seg_term through the memo m (NULL: none). */
+int sc_terms_get(sc_terms *m, const sc_seg *seg, uint64_t key, sc_term *t);
+
 typedef struct pmatch {
     const sc_qalt *alt;
     const sc_seg *seg;
+    sc_terms *terms;           /* the query's lookups (may be NULL) */
     int title_only, need_stats, dead, started;
     int lazy_title;            /* 2 chars: tf_title left to pm_title() (lazy_ok) */
     sc_postit *its;            /* k iterators */
@@ -38,7 +50,7 @@ typedef struct pmatch {
 size_t sc_phrase_cover(size_t n, uint32_t *offs);
 /* Sets pm up for phrase a in seg; need_stats: tf and title counts are
 ** wanted (scoring).  SC_OK or SC_ENOMEM. */
-int sc_pm_init(pmatch *pm, const sc_seg *seg, const sc_qalt *a, int need_stats);
+int sc_pm_init(pmatch *pm, const sc_seg *seg, sc_terms *terms, const sc_qalt *a, int need_stats);
 void sc_pm_free(pmatch *pm);
 /* The lead iterator's df: what driving the query by this phrase costs. */
 uint64_t sc_pm_cost(const pmatch *pm);
