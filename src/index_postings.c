@@ -183,6 +183,10 @@ static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint3
     return 0;
 }
 
+/* Docs decoded ahead when walking a list doc by doc: a call per doc cost
+** more than the decoding. */
+#define DOCS_AHEAD 32
+
 /* Decodes the loaded block's docs (index_seg_write.c: put_block) up to
 ** index upto - 1 at least, and on until one reaches target: an iterator
 ** that advances into a block usually stops well before its end.  At the
@@ -297,7 +301,7 @@ uint32_t sc_postit_next(sc_postit *it)
     if (it->doc == SC_DOC_END) return SC_DOC_END;
     if (it->blk < it->nblocks && it->i + 1 < it->n) {
         it->i++;
-        if (it->i >= it->dn && decode_docs(it, it->i + 1, 0)) return damaged(it);
+        if (it->i >= it->dn && decode_docs(it, it->i + DOCS_AHEAD, 0)) return damaged(it);
         return it->doc = it->docs[it->i];
     }
     uint32_t b = it->blk < it->nblocks ? it->blk + 1 : 0;
@@ -330,7 +334,10 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
         }
         if (b >= it->nblocks || !load_block(it, b)) return it->doc = SC_DOC_END;
     }
-    if (it->dn < it->n && it->docs[it->dn - 1] < target && decode_docs(it, it->dn, target)) return damaged(it);
+    /* a walk doc by doc (target just past the current doc) decodes ahead */
+    if (it->dn < it->n && it->docs[it->dn - 1] < target &&
+        decode_docs(it, it->dn + (target == it->doc + 1 ? DOCS_AHEAD : 0), target))
+        return damaged(it);
     while (it->i < it->dn && it->docs[it->i] < target) it->i++;
     if (it->i >= it->dn) return damaged(it);           /* the block's last doc lied */
     return it->doc = it->docs[it->i];

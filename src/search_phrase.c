@@ -205,7 +205,7 @@ uint32_t sc_pm_next(pmatch *pm, uint32_t target)
         uint32_t d = sc_postit_advance(lead, target);
         if (d == SC_DOC_END || d >= seg->n_docs) return pm->doc = SC_DOC_END;
         if (pm->alt->n == 1) {
-            pm->tf = sc_postit_tf(lead);
+            pm->tf = pm->need_stats ? sc_postit_tf(lead) : 1;     /* counting needs no tf */
             pm->tf_title = pm->title_only ? pm->tf : 0;
             if (pm->has_tit && !pm->lazy_title && sc_postit_advance(&pm->tit, d) == d) pm->tf_title = sc_postit_tf(&pm->tit);
             return pm->doc = d;
@@ -225,7 +225,7 @@ uint32_t sc_pm_next(pmatch *pm, uint32_t target)
         }
         uint32_t tft = 0, tf;
         if (pm->k == 1 && !pm->title_only && (!pm->need_stats || pm->lazy_title)) {
-            tf = sc_postit_tf(lead);
+            tf = pm->need_stats ? sc_postit_tf(lead) : 1;
         } else {
             tf = verify(pm, sc_seg_title_len(seg, d), &tft);
             if (pm->title_only) tf = tft;
