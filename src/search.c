@@ -188,6 +188,16 @@ static int lazy_ok(const qctx *x, const pmatch *pm)
            pm->alt->n == 2;
 }
 
+/* Is one phrase's BM25 surely below min?  Without sc_bm25's two divisions
+** (their latency is much of a common character's cost per document), with
+** a margin far above the rounding of either form, so that it never says
+** yes for a score that reaches min. */
+static int bm25_below(double idf, uint32_t tf, uint32_t tf_title, uint32_t len, double c1, double c2, double min)
+{
+    double t = tf + (SC_TITLE_BOOST - 1.0) * tf_title;
+    return idf * t * (SC_BM25_K1 + 1.0) < min * (t + c1 + c2 * len) * (1.0 - 1e-9);
+}
+
 /* One phrase, no filters: the loop without the clause machinery, BM25
 ** inlined, and a candidate that cannot enter the top k never built. */
 static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
@@ -210,10 +220,10 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
         int full = top_k_full(col);
         uint32_t tmax = pm->lazy_title ? sc_pm_title_max(pm, sc_seg_title_len(s, d)) : 0;  /* a column read is a cache miss */
         if (tmax) {
-            double t = pm->tf + boost * tmax;
-            if (full && idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]) < col->v[0].score) continue;
+            if (full && bm25_below(idf, pm->tf, tmax, s->len[d], c1, c2, col->v[0].score)) continue;
             sc_pm_title(pm, sc_seg_title_len(s, d));
         }
+        if (full && bm25_below(idf, pm->tf, pm->tf_title, s->len[d], c1, c2, col->v[0].score)) continue;
         double t = pm->tf + boost * pm->tf_title;
         double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
         if (full && score < col->v[0].score) continue;
@@ -256,16 +266,6 @@ static int score_doc(qctx *x, cl_ev *cl, const sc_seg *s, uint32_t d, double *ou
     }
     *out = score;
     return 0;
-}
-
-/* Is one phrase's BM25 surely below min?  Without sc_bm25's two divisions
-** (their latency is much of a common character's cost per document), with
-** a margin far above the rounding of either form, so that it never says
-** yes for a score that reaches min. */
-static int bm25_below(double idf, uint32_t tf, uint32_t tf_title, uint32_t len, double c1, double c2, double min)
-{
-    double t = tf + (SC_TITLE_BOOST - 1.0) * tf_title;
-    return idf * t * (SC_BM25_K1 + 1.0) < min * (t + c1 + c2 * len) * (1.0 - 1e-9);
 }
 
 static int run_view(qctx *x, uint32_t vi, sc_err *err)
