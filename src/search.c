@@ -74,11 +74,14 @@ static int cl_has(cl_ev *c, const sc_seg *s, uint32_t d, int all)
 
 /* ---- candidates and ranking ---------------------------------------------- */
 
+static uint32_t body_occ(const sc_query *q, const cl_ev *cl, uint32_t d);
+
 typedef struct cand {
     double score;
     int32_t date;
     uint32_t view, doc;
     int64_t num;
+    uint32_t body_occ;         /* the positive phrases' occurrences in the body (sc_snippet) */
 } cand;
 
 
@@ -149,6 +152,7 @@ typedef struct qctx {
     uint64_t total;
     collector col;
     int scoring;
+    int occ_known;             /* the index's counts are the snippet's (no phrase holds '\n') */
     sc_terms *terms;           /* NULL when it could not be allocated: no memo */
 } qctx;
 
@@ -227,7 +231,7 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
         double t = pm->tf + boost * pm->tf_title;
         double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
         if (full && score < col->v[0].score) continue;
-        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d]};
+        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d], x->occ_known ? pm->tf - pm->tf_title : SC_OCC_UNKNOWN};
         collect(col, &c);
         if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
@@ -359,7 +363,7 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         /* collect() would turn it away: spare the date and number columns
            (a cache miss each) */
         if (top_k_full(&x->col) && score < x->col.v[0].score) continue;
-        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d]};
+        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d], x->occ_known ? body_occ(q, cl, d) : SC_OCC_UNKNOWN};
         collect(&x->col, &c);
         if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
     }
@@ -370,6 +374,21 @@ out:
     }
     free(cl);
     return rc;
+}
+
+/* The occurrences in doc d's body of the positive phrases (every clause
+** aligned on d, tf and title counts exact, as for a collected doc). */
+static uint32_t body_occ(const sc_query *q, const cl_ev *cl, uint32_t d)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        for (size_t j = 0; j < q->c[i].n && !q->c[i].neg; j++) {
+            const pmatch *pm = &cl[i].pm[j];
+            if (q->c[i].alts[j].kind == SC_Q_PHRASE && !pm->dead && pm->started && pm->doc == d)
+                n += pm->tf - pm->tf_title;
+        }
+    }
+    return n;
 }
 
 static double now_ms(void)
@@ -393,6 +412,7 @@ static int hit_from_index(const sc_snapshot *snap, const cand *c, sc_hit *h, sc_
 
 typedef struct hit_ctx {
     sc_hit *hits;
+    const cand *c;
     const sc_query *q;
     int can_read_paid;
     sc_err *err;
@@ -417,7 +437,7 @@ static int hit_from_store(void *ctx, size_t i, const sc_doc *d)
     h->date = sc_strdup(d->date);
     if (d->doc_type) { free(h->type); h->type = sc_strdup(d->doc_type); }
     h->year = d->year;
-    int rc = sc_snippet(d, hc->can_read_paid, hc->q, h, hc->err);
+    int rc = sc_snippet(d, hc->can_read_paid, hc->q, hc->c[i].body_occ, h, hc->err);
     if (!rc && (!h->title || !h->type)) rc = sc_err_set(hc->err, SC_ENOMEM, "out of memory");
     return rc;
 }
@@ -434,7 +454,7 @@ static int make_hits(sc_store *st, const sc_snapshot *snap, const cand *c, size_
         nums[i] = c[i].num;
         rc = hit_from_index(snap, &c[i], &hits[i], err);
     }
-    hit_ctx hc = {hits, q, can_read_paid, err};
+    hit_ctx hc = {hits, c, q, can_read_paid, err};
     if (!rc && st) rc = sc_store_each_hit(st, nums, n, can_read_paid ? 1 : 0, hit_from_store, &hc, err);
     free(nums);
     return rc;
@@ -460,6 +480,10 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     x.col.sort = opts->sort == SC_SORT_DATE ? SC_SORT_DATE : SC_SORT_RELEVANCE;
     x.col.keep = opts->want_ids ? 0 : (size_t)(offset + limit);
     for (size_t i = 0; i < q.n; i++) x.n_alts += q.c[i].n;
+    x.occ_known = 1;
+    for (size_t i = 0; i < q.n; i++)
+        for (size_t j = 0; j < q.c[i].n; j++)
+            for (size_t k = 0; k < q.c[i].alts[j].n; k++) x.occ_known &= q.c[i].alts[j].cps[k] != '\n';
     x.idf = calloc(x.n_alts + 1, sizeof *x.idf);
     if ((x.terms = malloc(sizeof *x.terms))) x.terms->n = 0;
     if (!x.idf) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }

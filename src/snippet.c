@@ -164,10 +164,11 @@ static int find_in_chunk(const scan *sc, const phr *ph, size_t np, size_t from, 
     return SC_OK;
 }
 
-/* Scans the body (text[body..len)) and weighs its windows into *w. */
-static int scan_body(scan *sc, size_t body, const phr *ph, size_t np, weigh *w)
+/* Scans the body (text[body..len)) and weighs its windows into *w, until
+** it has found `need` occurrences (see sc_snippet) or the end. */
+static int scan_body(scan *sc, size_t body, const phr *ph, size_t np, uint32_t need, weigh *w)
 {
-    size_t maxn = 1, next = 0;   /* next: the first start not yet tested */
+    size_t maxn = 1, next = 0, seen = 0;   /* next: the first start not yet tested */
     for (size_t k = 0; k < np; k++) if (ph[k].n > maxn) maxn = ph[k].n;
     sc->pos = body;
     sc->prev = 0;
@@ -193,6 +194,8 @@ static int scan_body(scan *sc, size_t body, const phr *ph, size_t np, weigh *w)
         rc = find_in_chunk(sc, ph, np, next, lim, &found);
         for (size_t i = 0; i < found.n && !rc; i++) rc = occ_push(&w->p, found.v[i]);
         next = lim;
+        seen += found.n;
+        if (seen >= need) eof = 1;      /* every occurrence is known: none can start later */
         if (!rc) weigh_upto(w, eof ? SIZE_MAX : next);
     }
     free(found.v);
@@ -270,7 +273,7 @@ static int cut(const char *text, size_t len, size_t ws, int marked, const phr *p
     return SC_OK;
 }
 
-int sc_snippet(const sc_doc *doc, int full, const sc_query *q, sc_hit *hit, sc_err *err)
+int sc_snippet(const sc_doc *doc, int full, const sc_query *q, uint32_t body_occ, sc_hit *hit, sc_err *err)
 {
     const char *text = doc->text ? doc->text : "";
     size_t len = doc->text ? doc->len : 0;
@@ -284,10 +287,13 @@ int sc_snippet(const sc_doc *doc, int full, const sc_query *q, sc_hit *hit, sc_e
     weigh *w = calloc(1, sizeof *w);
     int rc = ph && sc && w ? SC_OK : SC_ENOMEM;
     size_t np = rc ? 0 : positive_phrases(q, ph);
-    if (!rc && np && body < len) {
+    /* the index counted the body of the whole text: a visitor's text that
+       ends inside the title line has no title line, and another body */
+    if (!has_title && len <= strlen(doc->title)) body_occ = SC_OCC_UNKNOWN;
+    if (!rc && np && body < len && body_occ) {
         sc->text = text;
         sc->len = len;
-        rc = scan_body(sc, body, ph, np, w);
+        rc = scan_body(sc, body, ph, np, body_occ, w);
     }
     if (!rc) {
         size_t ws = body;

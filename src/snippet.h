@@ -25,7 +25,14 @@
 /* Fills hit->snippet, highlights, in_paid_part from doc.  full: doc holds
 ** the paid part too (then in_paid_part tells where the best match lies);
 ** otherwise a document whose phrases are not in its free text gets
-** in_paid_part = 1 and the free beginning of its body. */
-int sc_snippet(const sc_doc *doc, int full, const sc_query *q, sc_hit *hit, sc_err *err);
+** in_paid_part = 1 and the free beginning of its body.
+** body_occ: how many occurrences of the query's positive phrases the whole
+** body holds (free and paid part), as the index counted them, or
+** SC_OCC_UNKNOWN.  The scan stops when it has found that many: what
+** follows cannot change the choice, and a long text's tail is never
+** normalised.  A wrong count can only give a worse window, never a wrong
+** or unsafe one. */
+#define SC_OCC_UNKNOWN UINT32_MAX
+int sc_snippet(const sc_doc *doc, int full, const sc_query *q, uint32_t body_occ, sc_hit *hit, sc_err *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include "normalize.h"
 #include "query.h"
 #include "search.h"
+#include "snippet.h"
 #include "store.h"
 #include "test_tmpdir.h"
 
@@ -465,6 +466,94 @@ static void test_exact(void **state)
     random_queries(ix, 100);
     sc_index_close(ix);
     for (int i = 0; i < NDOCS + 64; i++) { free(texts[i]); texts[i] = NULL; }
+}
+
+/* ---- the index's occurrence counts for snippets ---------------------------- */
+
+/* A hit's snippet stops scanning at the occurrences the index counted in
+** the body (cand.body_occ): for every kind of query the snippets must be
+** the ones a scan to the end gives.  The documents hold their best window
+** (a cluster) late, after a lone early occurrence, and some hold the
+** phrases in their titles too, so a count too small picks the early one. */
+static void test_snippet_counts(void **state)
+{
+    (void)state;
+    sc_store *st;
+    sc_index *ix;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &st, &e), SC_OK);
+    assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
+    static const char *titles[] = {"廉政建设总结", "工作报告", "廉洁自律", "GDP增长报告", "年度计划"};
+    assert_int_equal(sc_store_begin(st, &e), SC_OK);
+    int64_t nums[40];
+    sc_doc docs[40];
+    for (int i = 0; i < 40; i++) {
+        sc_buf b = SC_BUF_INIT;
+        const char *title = titles[i % 5];
+        sc_buf_addf(&b, "%s\n开头讲廉政建设和GDP增长。", title);
+        for (int k = 0; k < 40 + i * 7; k++) sc_buf_adds(&b, "一般的工作内容，没有要找的词。");
+        sc_buf_adds(&b, i % 3 ? "后面：廉政建设、廉政建设、廉政建设，廉洁，GDP增长，GDP增长。" : "后面没有。");
+        if (i % 4 == 0) sc_buf_adds(&b, "\n付费：廉政建设廉政建设廉政建设。");
+        sc_doc *d = &docs[i];
+        memset(d, 0, sizeof *d);
+        char id[16];
+        snprintf(id, sizeof id, "sc%02d", i);
+        d->id = strdup(id);
+        d->title = strdup(title);
+        d->len = b.len;
+        d->text = sc_buf_detach(&b);
+        const char *pay = strstr(d->text, "\n付费");
+        d->free_len = pay ? (size_t)(pay - d->text) : d->len;
+        d->removed = strdup("");
+        d->doc_type = strdup(i % 2 ? "工作总结" : "讲话");
+        d->year = 2020 + i % 4;
+        d->chars = d->len / 3;
+        sc_describe_hash(d);
+        int status;
+        char *dup = NULL;
+        assert_int_equal(sc_store_put(st, d, &status, &dup, &e), SC_OK);
+        free(dup);
+    }
+    assert_int_equal(sc_store_commit(st, &e), SC_OK);
+    for (int i = 0; i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "sc%02d", i);
+        assert_true((nums[i] = sc_store_num_of(st, id)) >= 0);
+        assert_int_equal(sc_index_add(ix, nums[i], &docs[i], &e), SC_OK);
+        sc_doc_free(&docs[i]);
+    }
+    assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
+    static const char *queries[] = {"廉", "廉政", "廉政建设", "gdp增长", "廉政建设 gdp", "廉政|廉洁", "廉政 -年度",
+                                    "title:廉政 廉政", "廉政建设 type:工作总结", "\"政建\"|增长 year:2021..2023", "廉洁 廉"};
+    int checked = 0;
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        for (int paid = 0; paid < 2; paid++) {
+            sc_search_opts o = {.query = queries[i], .limit = 40, .can_read_paid = paid};
+            sc_results *r;
+            assert_int_equal(sc_search(ix, st, &o, &r, &e), SC_OK);
+            assert_true(r->n_hits > 0);
+            sc_query q;
+            assert_int_equal(sc_query_parse(queries[i], &q, &e), SC_OK);
+            for (size_t h = 0; h < r->n_hits; h++) {
+                sc_doc d;
+                assert_int_equal(sc_store_get(st, r->hits[h].id, paid, &d, &e), SC_OK);
+                sc_hit want = {0};
+                assert_int_equal(sc_snippet(&d, paid, &q, SC_OCC_UNKNOWN, &want, &e), SC_OK);
+                if (strcmp(want.snippet, r->hits[h].snippet) || want.n_highlights != r->hits[h].n_highlights)
+                    fail_msg("[%s] paid=%d %s: snippet [%s], a scan to the end gives [%s]", queries[i], paid,
+                             r->hits[h].id, r->hits[h].snippet, want.snippet);
+                free(want.snippet);
+                free(want.highlights);
+                sc_doc_free(&d);
+                checked++;
+            }
+            sc_query_free(&q);
+            sc_results_free(r);
+        }
+    }
+    assert_true(checked > 200);
+    sc_index_close(ix);
+    sc_store_close(st);
 }
 
 /* ---- paywall ------------------------------------------------------------ */
@@ -992,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snippet_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_title_apart, setup, teardown),

@@ -126,16 +126,50 @@ static void hit_free(sc_hit *h)
     memset(h, 0, sizeof *h);
 }
 
-/* sc_snippet agrees with the reference; returns the hit for more checks
-** (caller frees with hit_free). */
+/* What the index counts for sc_snippet's body_occ: occurrences of the
+** positive phrases in the body of the whole text (free and paid part;
+** d->text holds all of it even where d->len is the free part). */
+static uint32_t ref_body_occ(const sc_doc *d, const sc_query *q)
+{
+    const char *text = d->text;
+    size_t len = strlen(text);
+    sc_norm nm = {0};
+    assert_int_equal(sc_normalize(text, len, 0, &nm), SC_OK);
+    size_t body = 0;
+    if (sc_text_has_title(text, len, d->title)) {
+        body = nm.n;
+        for (size_t i = 0; i < nm.n; i++) if (nm.cps[i] == '\n') { body = i + 1; break; }
+    }
+    uint32_t k = 0;
+    for (size_t c = 0; c < q->n; c++) {
+        for (size_t a = 0; !q->c[c].neg && a < q->c[c].n; a++) {
+            const sc_qalt *al = &q->c[c].alts[a];
+            if (al->kind != SC_Q_PHRASE || !al->n) continue;
+            for (size_t i = body; i + al->n <= nm.n; i++) k += !memcmp(nm.cps + i, al->cps, al->n * 4);
+        }
+    }
+    sc_norm_free(&nm);
+    return k;
+}
+
+/* sc_snippet agrees with the reference, both when it scans to the end
+** (count unknown) and when it stops at the index's count of occurrences;
+** returns the hit for more checks (caller frees with hit_free). */
 static sc_hit check_doc(const sc_doc *d, int full, const char *query)
 {
     sc_query q;
     sc_err e = {0};
     if (sc_query_parse(query, &q, &e)) fail_msg("query [%s]: %s", query, e.msg);
-    sc_hit got = {0}, want = {0};
-    assert_int_equal(sc_snippet(d, full, &q, &got, &e), SC_OK);
+    sc_hit got = {0}, want = {0}, early = {0};
+    assert_int_equal(sc_snippet(d, full, &q, SC_OCC_UNKNOWN, &got, &e), SC_OK);
+    assert_int_equal(sc_snippet(d, full, &q, ref_body_occ(d, &q), &early, &e), SC_OK);
     ref_snippet(d, full, &q, &want);
+    if (strcmp(early.snippet, want.snippet) || early.in_paid_part != want.in_paid_part ||
+        early.n_highlights != want.n_highlights ||
+        (early.n_highlights && memcmp(early.highlights, want.highlights, early.n_highlights * sizeof *early.highlights)))
+        fail_msg("[%s] full=%d len=%zu: stopping at %u occurrences gave [%s], want [%s]", query, full, d->len,
+                 ref_body_occ(d, &q), early.snippet, want.snippet);
+    hit_free(&early);
     if (strcmp(got.snippet, want.snippet))
         fail_msg("[%s] full=%d len=%zu: snippet\n  got  [%s]\n  want [%s]", query, full, d->len, got.snippet, want.snippet);
     if (got.in_paid_part != want.in_paid_part) fail_msg("[%s]: in_paid_part %d, want %d", query, got.in_paid_part, want.in_paid_part);
@@ -337,6 +371,43 @@ static void test_normalize_step(void **state)
     }
 }
 
+/* Long texts that hold the query's phrases in a few places, most of them
+** early: the scan stops at the index's count, long before the end, and
+** the choice must be the reference's all the same (check_doc). */
+static const char *filler[] = {"的了是在我有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天",
+                               "，", "。", "\n", " ", "\t\t", "　　", "\xc2\xa0", "123", "xyz", "\xff"};
+static const char *needle[] = {"廉政建设", "廉政建設", "ＧＤＰ增长", "gdp增长", "廉 政", "GDP", "建设"};
+
+static void test_sparse(void **state)
+{
+    (void)state;
+    srand(13);
+    const char *queries[] = {"廉政建设", "廉政", "gdp", "gdp增长 廉政", "建设|gdp", "廉", "\"政 建\"", "设 -xyz"};
+    for (int i = 0; i < 200; i++) {
+        sc_buf b = SC_BUF_INIT;
+        sc_buf_adds(&b, "标题\n");
+        size_t pieces_n = 200 + (size_t)(rand() % 3000);
+        for (size_t k = 0; k < pieces_n; k++) {
+            int r = rand() % 600;
+            /* needles: mostly in the first fifth of the text, some later */
+            if (r < (k < pieces_n / 5 ? 20 : 1)) sc_buf_adds(&b, needle[rand() % (int)(sizeof needle / sizeof needle[0])]);
+            else sc_buf_adds(&b, filler[rand() % (int)(sizeof filler / sizeof filler[0])]);
+        }
+        size_t free_len = (size_t)rand() % (b.len + 1);
+        while (free_len < b.len && ((unsigned char)b.data[free_len] & 0xC0) == 0x80) free_len++;
+        sc_doc full = make_doc("标题", b.data, free_len);
+        sc_doc vis = full;
+        vis.len = free_len;
+        for (size_t k = 0; k < sizeof queries / sizeof queries[0]; k++) {
+            sc_hit h = check_doc(&full, 1, queries[k]);
+            hit_free(&h);
+            h = check_doc(&vis, 0, queries[k]);
+            hit_free(&h);
+        }
+        sc_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_many_occurrences),
         cmocka_unit_test(test_paywall_flag),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_sparse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
