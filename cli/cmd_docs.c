@@ -48,6 +48,19 @@ static void print_json(json_t *o)
 
 /* ---- ingest ---------------------------------------------------------- */
 
+/* Progress shows as it happens, but a flush per document (474,000 write
+** calls for the whole corpus) was a tenth of a bulk import: stdout goes out
+** at most every 100 ms (stdio flushes a terminal at every line anyway). */
+static void flush_now_and_then(void)
+{
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec) < 100000000L) return;
+    fflush(stdout);
+    last = now;
+}
+
 static void on_result(void *ctx, const sc_ingest_result *r)
 {
     int json = *(int *)ctx;
@@ -65,7 +78,7 @@ static void on_result(void *ctx, const sc_ingest_result *r)
     } else {
         printf("%-10s %-14s %s  %s\n", r->status, r->id ? r->id : "-", r->file, r->title ? r->title : "");
     }
-    fflush(stdout);
+    flush_now_and_then();
 }
 
 int cmd_ingest(int argc, char **argv)
