@@ -95,6 +95,7 @@ int cmd_ingest(int argc, char **argv)
     sc_err e = {0};
     int rc = sc_library_ingest(lib, (const char *const *)argv + first, (size_t)(argc - first),
                                on_result, &a.json, &n, &e);
+    fflush(stdout);   /* every result before the summary on stderr */
     sc_library_close(lib);
     if (rc) {
         cli_error("ingest failed, nothing committed: %s", e.msg);
