@@ -381,21 +381,28 @@ static void test_near_duplicates_other_writer_and_migration(void **state)
     snprintf(path, sizeof path, "%s/library.db", sub);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP INDEX docs_near;"
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX docs_near; DROP INDEX docs_hash16;"
+                                      "CREATE INDEX docs_hash ON docs(hash);"
                                       "CREATE TABLE simhash_bands(band INTEGER NOT NULL, num INTEGER NOT NULL);"
                                       "CREATE INDEX simhash_bands_band ON simhash_bands(band);",
                                   NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(sc_store_db(s), "SELECT count(*) FROM sqlite_master WHERE name IN"
-                                        " ('simhash_bands', 'simhash_bands_band', 'docs_near')", -1, &st, NULL), SQLITE_OK);
+    static const char *const indexes = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master"
+                                       " WHERE name IN ('simhash_bands', 'simhash_bands_band', 'docs_near',"
+                                       " 'docs_hash', 'docs_hash16') ORDER BY name)";
+    assert_int_equal(sqlite3_prepare_v2(sc_store_db(s), indexes, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 1);   /* docs_near only */
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "docs_hash16,docs_near");
     sqlite3_finalize(st);
     assert_int_equal(sc_store_begin(s, &e), SC_OK);
     expect_near(s, ha ^ 0x80000000ull, "a");
     expect_near(s, hb ^ 0x1000000000ull, "b");
+    /* the same text as a: an exact duplicate, found through docs_hash16 */
+    assert_int_equal(put_long(s, NULL, a, ~ha, &dup), SC_PUT_DUPLICATE);
+    assert_string_equal(dup, "a");
+    free(dup);
     assert_int_equal(sc_store_commit(s, &e), SC_OK);
     sc_store_close(s);
     free(a); free(b);
