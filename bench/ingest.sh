@@ -11,9 +11,11 @@
 # Each is ingested into a fresh library, REPS times; prints seconds and MB/s.
 # Env: SUCAI (binary; default build-bench/sucai, built as run.sh does), REPS (runs of
 # each input, default 5: this machine's timings vary by +-25 %; the median run is
-# reported with the range of all runs).
+# reported with the range of all runs), CPU (the core to pin to, default 0: run
+# with CPU=1 when someone else measures on core 0).
 set -euo pipefail
 reps=${REPS:-5}
+cpu=${CPU:-0}
 root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
 bench/prepare.sh >/dev/null 2>&1 || bench/prepare.sh
 corpus=$(realpath "${1:-bench/out/sample.jsonl}")
@@ -36,7 +38,7 @@ measure() {  # measure NAME TEXT_BYTES INPUT_BYTES PATH: REPS fresh ingests, the
   for r in $(seq "$reps"); do
     rm -rf "$lib"
     t0=$(date +%s.%N)
-    taskset -c 0 "$sucai" --library "$lib" ingest --json "$4" >"$out/$1.out" 2>"$out/$1.err" \
+    taskset -c "$cpu" "$sucai" --library "$lib" ingest --json "$4" >"$out/$1.out" 2>"$out/$1.err" \
       || echo "ingest.sh: $1: sucai ingest exit $? (see $out/$1.err)" >&2
     t1=$(date +%s.%N)
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}')")
@@ -62,7 +64,7 @@ print(sum(len((d.get("title") or "").encode())+len((d.get("text") or "").encode(
 ttext=$(/usr/bin/python3 -c '
 import json,sys
 print(sum(len(json.loads(l)["clean"].encode()) for l in open(sys.argv[1], encoding="utf-8")))' "$root/bench/out/raw.MANIFEST.jsonl")
-echo "sucai ingest on one core (taskset -c 0), $(nproc) cores, $(date -u +%F), median of $reps runs"
+echo "sucai ingest on one core (taskset -c $cpu), $(nproc) cores, $(date -u +%F), median of $reps runs"
 echo
 echo "| input | text MB | input MB | seconds | MB/s text | range | MB/s input | statuses |"
 echo "|---|---:|---:|---:|---:|---|---:|---|"

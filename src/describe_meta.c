@@ -26,6 +26,7 @@
 */
 #include "describe.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,25 @@
 /* ---- small scanners --------------------------------------------------- */
 
 static int digit(char c) { return c >= '0' && c <= '9'; }
+
+/* The first i' >= i with an ASCII digit at s[i'], or n.  Eight bytes at a
+** time: a year is looked for in the first 2000 bytes of every body, twice,
+** and in Chinese text a digit is rare (3 % of a news import went to the
+** byte-by-byte scan).  The test is exact per byte (Bit Twiddling Hacks'
+** hasbetween: no carries across bytes). */
+static size_t next_digit(const char *s, size_t n, size_t i)
+{
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F * ones, high = 0x80 * ones;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t t = x & low7;                    /* '0' - 1 < byte < '9' + 1 */
+        uint64_t hit = ((127 + 0x3A) * ones - t) & ~x & (t + (127 - 0x2F) * ones) & high;
+        if (hit) return i + (size_t)__builtin_ctzll(hit) / 8;
+    }
+    while (i < n && !digit(s[i])) i++;
+    return i;
+}
 
 static const char NIAN[] = "\xe5\xb9\xb4";   /* 年 */
 static const char YUE[] = "\xe6\x9c\x88";    /* 月 */
@@ -65,8 +85,7 @@ static int number_unit(const char *s, size_t n, size_t *i, const char *unit)
 ** (fills *mo, *da).  Returns the first year found, or 0. */
 static int find_year(const char *s, size_t n, int mode, int *mo, int *da)
 {
-    for (size_t i = 0; i + 4 <= n; i++) {
-        if (!digit(s[i])) continue;
+    for (size_t i = next_digit(s, n, 0); i + 4 <= n; i = next_digit(s, n, i + 1)) {
         int y = year_at(s, n, i);
         if (!y) continue;
         if (mode == 0) return y;

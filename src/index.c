@@ -480,6 +480,7 @@ int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
 {
     mark_writer(ix);
     int rc = flush_buffer(ix, err);
+    sc_membuf_trim(&ix->mb);     /* the batch is over: a server need not keep them */
     if (!rc) rc = sc_ix_maybe_merge(ix, err);
     ix->optimize = 0;
     if (rc) return rc;

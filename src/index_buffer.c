@@ -34,7 +34,8 @@
 **   - sc_membuf_add appends one document; when it fails the buffer is
 **     unusable and the caller must sc_membuf_reset it.
 **   - sc_membuf_flush writes the terms in key order through the segment
-**     writer (index_seg.h) and does not change the buffer; the caller resets
+**     writer (index_seg.h) and does not change the buffer's documents (its
+**     scratch arrays it keeps for the next flush, until sc_membuf_trim); the caller resets
 **     it once the segment is in its working set.  The caller may take del
 **     (setting it to NULL) before the reset.
 **   - the buffer owns everything it points to; sc_membuf_free releases it
@@ -70,9 +71,19 @@ static void drop_docs(sc_membuf *m)
     m->n_docs = m->cap_docs = m->n_del = 0;
 }
 
+void sc_membuf_trim(sc_membuf *m)
+{
+    free(m->occ);
+    free(m->rec);
+    free(m->tmp);
+    m->occ = m->rec = m->tmp = NULL;
+    m->occ_cap = m->rec_cap = 0;
+}
+
 void sc_membuf_free(sc_membuf *m)
 {
     drop_docs(m);
+    sc_membuf_trim(m);
     free(m->start);
     free(m->seq);
     free(m->idmap);
@@ -257,6 +268,7 @@ typedef struct flushctx {
     uint64_t *occ;             /* per character occurrence, grouped by rank,
                                   positions ascending: the next character's
                                   rank (n_ids: none) << 32 | seq position */
+    size_t occ_cap;
     uint32_t *doc_at;          /* doc holding slot i << BLK_SHIFT */
     uint64_t *rec, *tmp;       /* sort records, for the largest group */
     size_t rec_cap;
@@ -356,7 +368,11 @@ static int prepare(flushctx *f)
     size_t n_blk = (m->n_seq >> BLK_SHIFT) + 1, n_pos = 0;
     f->doc_at = malloc(n_blk * sizeof *f->doc_at);
     for (uint32_t id = 1; id <= k; id++) n_pos += m->idcnt[id];
-    f->occ = malloc((n_pos + 1) * sizeof *f->occ);
+    if (n_pos + 1 > f->occ_cap) {     /* the last flush's, when large enough */
+        free(f->occ);
+        f->occ = malloc((n_pos + 1) * sizeof *f->occ);
+        f->occ_cap = f->occ ? n_pos + 1 : 0;
+    }
     if (!f->rank || !f->by_rank || !f->off || !next || !f->doc_at || !f->occ) { free(next); return SC_ENOMEM; }
     for (uint32_t r = 0; r < k; r++) f->by_rank[r] = r + 1;
     sort_cp = m->idcp;     /* the writer is single-threaded */
@@ -440,7 +456,11 @@ static int write_bi(flushctx *f)
 /* Writes the buffer as a segment at path. */
 int sc_membuf_flush(sc_membuf *m, const char *path, sc_err *err)
 {
-    flushctx f = {.m = m, .err = err};
+    /* the large arrays come from the last flush of the batch and go back
+    ** to the buffer: fresh ones cost a page fault and a clearing per 4 kB,
+    ** 4 % of a whole-corpus import */
+    flushctx f = {.m = m, .err = err, .occ = m->occ, .occ_cap = m->occ_cap,
+                  .rec = m->rec, .tmp = m->tmp, .rec_cap = m->rec_cap};
     int rc = sc_segw_open(path, &f.w, err);
     if (!rc) rc = sc_segw_docs(f.w, m->docs, m->n_docs, err);
     if (!rc && prepare(&f)) rc = oom(&f);
@@ -450,10 +470,12 @@ int sc_membuf_flush(sc_membuf *m, const char *path, sc_err *err)
     free(f.rank);
     free(f.by_rank);
     free(f.off);
-    free(f.occ);
     free(f.doc_at);
-    free(f.rec);
-    free(f.tmp);
+    m->occ = f.occ;
+    m->occ_cap = f.occ_cap;
+    m->rec = f.rec;
+    m->tmp = f.tmp;
+    m->rec_cap = f.rec_cap;
     sc_ix_pl_free(&f.pl);
     if (rc) { if (f.w) sc_segw_abort(f.w); return rc; }
     return sc_segw_finish(f.w, err);

@@ -39,6 +39,8 @@ typedef struct sc_membuf {
     uint32_t n_ids, cap_ids;   /* ids are 1..n_ids */
     size_t bytes;
     sc_norm norm;
+    uint64_t *occ, *rec, *tmp; /* the flush's scratch arrays, kept from one */
+    size_t occ_cap, rec_cap;   /* flush to the next of a batch (sc_membuf_trim) */
 } sc_membuf;
 
 /* Appends doc as buffer document n_docs.  SC_OK or SC_ENOMEM (then the
@@ -51,6 +53,9 @@ int sc_membuf_flush(sc_membuf *m, const char *path, sc_err *err);
 void sc_membuf_reset(sc_membuf *m);
 /* Frees everything the buffer holds; it is left empty. */
 void sc_membuf_free(sc_membuf *m);
+/* Frees the flush's scratch arrays (hundreds of MB after a large batch);
+** the next flush makes them anew. */
+void sc_membuf_trim(sc_membuf *m);
 
 /* ---- the index object (index.c) ------------------------------------------- */
 

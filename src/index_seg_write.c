@@ -46,23 +46,21 @@ struct sc_segw {
 
 /* ---- postings: encoding ------------------------------------------------- */
 
-static uint64_t rice_cost(const uint32_t *v, uint32_t m, uint32_t k)
-{
-    uint64_t c = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t q = v[i] >> k;
-        c += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
-    }
-    return c;
-}
-
 typedef struct bitw { uint8_t *o; uint64_t acc; uint32_t fill; } bitw;
 
+/* Whole 32-bit words go out at once: a byte at a time was a fifth of the
+** segment writer.  The bytes are the same (little-endian bit order), and the
+** room reserve_codes makes covers them. */
 static void bw_put(bitw *w, uint64_t v, uint32_t nbits)   /* nbits <= 32, v < 2^nbits */
 {
-    w->acc |= v << w->fill;
+    w->acc |= v << w->fill;                  /* fill < 32: no bit is lost */
     w->fill += nbits;
-    while (w->fill >= 8) { *w->o++ = (uint8_t)w->acc; w->acc >>= 8; w->fill -= 8; }
+    if (w->fill >= 32) {
+        wr32(w->o, (uint32_t)w->acc);
+        w->o += 4;
+        w->acc >>= 32;
+        w->fill -= 32;
+    }
 }
 
 /* nbits <= 64 */
@@ -75,36 +73,48 @@ static void bw_put64(bitw *w, uint64_t v, uint32_t nbits)
 /* Ends the stream at a byte boundary; returns the bytes written since o0. */
 static size_t bw_end(bitw *w, const uint8_t *o0)
 {
-    if (w->fill) *w->o++ = (uint8_t)w->acc;
+    for (; w->fill; w->fill = w->fill > 8 ? w->fill - 8 : 0) {
+        *w->o++ = (uint8_t)w->acc;
+        w->acc >>= 8;
+    }
     w->acc = 0;
-    w->fill = 0;
     return (size_t)(w->o - o0);
 }
 
 static void rice_write(bitw *w, uint32_t k, uint32_t v)
 {
     uint32_t q = v >> k;
-    if (q < SC_SEG_RICE_ESC) {
-        bw_put(w, 1ull << q, q + 1);             /* q zeros, then a one */
-        if (k) bw_put(w, v & ((1ull << k) - 1), k);
+    if (q < SC_SEG_RICE_ESC && q + 1 + k <= 32) {    /* the usual case: one put */
+        uint64_t low = v & ((1ull << k) - 1);
+        bw_put(w, 1ull << q | low << (q + 1), q + 1 + k);   /* q zeros, a one, k bits */
+    } else if (q < SC_SEG_RICE_ESC) {
+        bw_put(w, 1ull << q, q + 1);
+        bw_put(w, v & ((1ull << k) - 1), k);
     } else {
         bw_put(w, 1ull << SC_SEG_RICE_ESC, SC_SEG_RICE_ESC + 1);
         bw_put(w, v, 32);
     }
 }
 
-/* The Rice parameter that codes v[0..n) in the fewest bits. */
+/* The Rice parameter that codes v[0..n) in the fewest bits: the one for
+** the mean, or one either side; the three costs in one pass. */
 static uint32_t rice_pick(const uint32_t *v, uint32_t n)
 {
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) sum += v[i];
     uint32_t mean = n ? (uint32_t)(sum / n) : 0, k0 = mean ? 31 - (uint32_t)__builtin_clz(mean) : 0;
+    uint32_t lo = k0 ? k0 - 1 : 0, nk = k0 + 1 < 32 ? k0 + 2 - lo : 32 - lo;
+    uint64_t cost[3] = {0, 0, 0};
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < nk; j++) {
+            uint32_t k = lo + j, q = v[i] >> k;
+            cost[j] += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
+        }
+    /* k0 wins ties, then the smaller k (the order the old search tried) */
     uint32_t best = k0;
-    uint64_t best_cost = rice_cost(v, n, k0);
-    for (uint32_t k = k0 ? k0 - 1 : 0; k <= k0 + 1 && k < 32; k++) {
-        uint64_t c = rice_cost(v, n, k);
-        if (c < best_cost) { best_cost = c; best = k; }
-    }
+    uint64_t best_cost = cost[k0 - lo];
+    for (uint32_t j = 0; j < nk; j++)
+        if (cost[j] < best_cost) { best_cost = cost[j]; best = lo + j; }
     return best;
 }
 
@@ -418,7 +428,7 @@ static void col_put(sc_buf *dir, sc_buf *data, const int64_t *v, uint32_t n, uin
                                 : (uint64_t)v[i] - ce.base - (ce.kind == SC_SEG_COL_LINEAR ? i : 0);
             bw_put64(&bw, x, ce.width);
         }
-        if (bw.fill) *bw.o = (uint8_t)bw.acc;
+        bw_end(&bw, o);
         data->len += nb;
     }
     free(ce.tab);

@@ -15,9 +15,6 @@
 #include "describe.h"
 #include "store_priv.h"
 
-#define SC_STR_(x) #x
-#define SC_STR(x) SC_STR_(x)
-
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.
 ** The statement stays owned by the connection: callers reset it when done
 ** (sc_st_done()) and never finalize it. */
@@ -61,11 +58,17 @@ static const char *SCHEMA =
     " has_paywall INTEGER NOT NULL, masks INTEGER NOT NULL, hash TEXT NOT NULL,"
     " simhash INTEGER NOT NULL, outline TEXT NOT NULL, dup_of TEXT,"
     " added_at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS docs_hash ON docs(hash);"
+    /* the exact-duplicate lookup: 16 of the hash's 64 hex digits (64 bits)
+    ** make an index a third the size of one of whole hashes, and keeping
+    ** the whole one up to date at random places was a tenth of an import
+    ** of short poems; libraries made before have docs_hash, dropped below */
+    "CREATE INDEX IF NOT EXISTS docs_hash16 ON docs(substr(hash, 1, 16));"
+    "DROP INDEX IF EXISTS docs_hash;"
     "CREATE INDEX IF NOT EXISTS docs_added ON docs(added_at);"
-    "CREATE TABLE IF NOT EXISTS simhash_bands(band INTEGER NOT NULL, num INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS simhash_bands_band ON simhash_bands(band);"
-    "CREATE INDEX IF NOT EXISTS simhash_bands_num ON simhash_bands(num);"
+    "CREATE INDEX IF NOT EXISTS docs_near ON docs(chars, simhash) WHERE chars >= " SC_STR(NEAR_DUP_MIN_CHARS) ";"
+    /* libraries before the in-memory near-duplicate table kept its bands
+    ** in a table; docs_near (made from docs just above) replaces it */
+    "DROP TABLE IF EXISTS simhash_bands;"
     "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     " num INTEGER NOT NULL, op INTEGER NOT NULL);";
 
@@ -119,6 +122,7 @@ int sc_store_open(const char *dir, sc_store **out, sc_err *err)
 void sc_store_close(sc_store *s)
 {
     if (!s) return;
+    sc_near_drop(s);
     for (int i = 0; i < s->n_pool; i++) { conn_close(s->pool[i]); free(s->pool[i]); }
     conn_close(&s->w);
     pthread_mutex_destroy(&s->pool_lock);
@@ -160,11 +164,25 @@ void sc_st_give_back(sc_store *s, conn *c)
 #define BATCH_CACHE "PRAGMA cache_size=-262144"
 #define IDLE_CACHE "PRAGMA cache_size=-2000"
 
+/* Another connection's commit may have changed docs (the library lock
+** keeps other sucai processes out, but not every program): the near-
+** duplicate table is then made anew. */
+static void check_data_version(sc_store *s)
+{
+    sqlite3_stmt *st = sc_st_prep(&s->w, "PRAGMA data_version");
+    int64_t v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sc_st_done(st);
+    if (v < 0 || v != s->data_version) sc_near_drop(s);
+    s->data_version = v;
+}
+
 int sc_store_begin(sc_store *s, sc_err *err)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sc_st_db_err(err, s->db, "begin");
     sqlite3_exec(s->db, BATCH_CACHE, NULL, NULL, NULL);
+    check_data_version(s);
     return SC_OK;
 }
 
@@ -181,6 +199,7 @@ int sc_store_commit(sc_store *s, sc_err *err)
 
 void sc_store_rollback(sc_store *s)
 {
+    sc_near_drop(s);   /* it may hold the batch's documents */
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(s->db, IDLE_CACHE, NULL, NULL, NULL);
 }
@@ -233,60 +252,10 @@ int64_t sc_st_lookup_num(conn *c, const char *sql, const char *arg)
     return out;
 }
 
-/* ---- near duplicates ------------------------------------------------- */
-
-static int64_t band_key(uint64_t h, int b) { return ((int64_t)b << 16) | (int64_t)((h >> (16 * b)) & 0xFFFF); }
-
-/* A simhash over a few dozen characters says little: short texts (poems,
-** notices) would collide by chance, and their buckets would grow with the
-** library.  They are compared by exact hash only. */
-#define NEAR_DUP_MIN_CHARS 200
-
-/* Candidates looked at per band: a bucket larger than this is crowded by
-** chance collisions, and scanning it would make ingest quadratic. */
-#define NEAR_DUP_BUCKET 64
-
-/* Finds a stored doc whose simhash is within SC_NEAR_DUP_BITS of h and whose
-** length is comparable (a short notice and a long report can collide). */
-static int64_t find_near(sc_store *s, uint64_t h, size_t chars)
-{
-    sqlite3_stmt *st;
-    int64_t found = -1;
-    if (chars < NEAR_DUP_MIN_CHARS) return -1;
-    const char *sql = "SELECT d.num, d.simhash, d.chars FROM simhash_bands b JOIN docs d ON d.num = b.num"
-                      " WHERE b.band = ?1 LIMIT " SC_STR(NEAR_DUP_BUCKET);
-    if (!(st = sc_st_prep(&s->w, sql))) return -1;
-    for (int b = 0; b < 4 && found < 0; b++) {
-        sqlite3_bind_int64(st, 1, band_key(h, b));
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
-            size_t oc = (size_t)sqlite3_column_int64(st, 2);
-            size_t lo = oc < chars ? oc : chars, hi = oc < chars ? chars : oc;
-            if (sc_simhash_distance(h, other) <= SC_NEAR_DUP_BITS && lo * 10 >= hi * 8) {
-                found = sqlite3_column_int64(st, 0);
-                break;
-            }
-        }
-        sqlite3_reset(st);
-    }
-    sc_st_done(st);
-    return found;
-}
-
-static int add_bands(sc_store *s, int64_t num, uint64_t h, size_t chars)
-{
-    if (chars < NEAR_DUP_MIN_CHARS) return SC_OK;
-    for (int b = 0; b < 4; b++)
-        if (exec_num(&s->w, "INSERT INTO simhash_bands(band, num) VALUES(?1, ?2)", band_key(h, b), num))
-            return SC_EDB;
-    return SC_OK;
-}
-
 static int remove_num(sc_store *s, int64_t num)
 {
-    if (exec_num(&s->w, "DELETE FROM simhash_bands WHERE num = ?1", num, 0) ||
-        exec_num(&s->w, "DELETE FROM docs WHERE num = ?1", num, 0))
-        return SC_EDB;
+    if (exec_num(&s->w, "DELETE FROM docs WHERE num = ?1", num, 0)) return SC_EDB;
+    sc_near_remove(s, num);
     return log_change(s, num, SC_CHANGE_DELETE);
 }
 
@@ -297,6 +266,12 @@ static char *writer_id_of(sc_store *s, int64_t num)
 }
 
 /* ---- put ------------------------------------------------------------- */
+
+/* The near-duplicate table could not be made (rc from sc_near_find). */
+static int near_err(sc_store *s, int rc, sc_err *err)
+{
+    return rc == SC_EDB ? sc_st_db_err(err, s->db, "near duplicates") : sc_err_set(err, SC_ENOMEM, "out of memory");
+}
 
 /* The outline as a JSON array of {level, kind, offset, text}; written by
 ** hand: a law has hundreds of headings, and building jansson objects for
@@ -365,8 +340,8 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
     free(outline);
     if (rc) return rc;
     *num_out = sqlite3_last_insert_rowid(s->db);
-    if (add_bands(s, *num_out, d->simhash, d->chars) || log_change(s, *num_out, SC_CHANGE_ADD))
-        return sc_st_db_err(err, s->db, "insert");
+    if (log_change(s, *num_out, SC_CHANGE_ADD)) return sc_st_db_err(err, s->db, "insert");
+    if (sc_near_add(s, *num_out, d->simhash, d->chars)) return sc_err_set(err, SC_ENOMEM, "out of memory");
     return SC_OK;
 }
 
@@ -392,17 +367,24 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
         } else {
             *status = SC_PUT_ADDED;
         }
-        int64_t near = find_near(s, d->simhash, d->chars);
+        int64_t near;
+        int rc = sc_near_find(s, d->simhash, d->chars, &near);
+        if (rc) return near_err(s, rc, err);
         char *near_id = near >= 0 ? writer_id_of(s, near) : NULL;
-        int rc = insert_doc(s, d, near_id, &num, err);
+        rc = insert_doc(s, d, near_id, &num, err);
         free(near_id);
         return rc;
     }
     /* A file: the same clean text, or the same material under another
     ** title or footer, is a duplicate of what is stored. */
-    char *same = sc_st_lookup_str(&s->w, "SELECT id FROM docs WHERE hash = ?1", d->hash, 0);
+    /* "+hash": with a plain hash = ?1, SQLite puts ?1 for hash in the other
+    ** term, which then no longer matches the index and the table is scanned */
+    char *same = sc_st_lookup_str(&s->w, "SELECT id FROM docs WHERE substr(hash, 1, 16) = substr(?1, 1, 16)"
+                                         " AND +hash = ?1", d->hash, 0);
     if (!same) {
-        int64_t near = find_near(s, d->simhash, d->chars);
+        int64_t near;
+        int rc = sc_near_find(s, d->simhash, d->chars, &near);
+        if (rc) return near_err(s, rc, err);
         if (near >= 0) same = writer_id_of(s, near);
     }
     if (same) {

@@ -10,8 +10,10 @@
 **        num is the internal number the index uses; id is the public one.
 **        free_text is the clean text's free prefix (it starts with the title
 **        line), paid_text the rest: a visitor's query never selects paid_text.
-**   simhash_bands(band, num)  four 16-bit bands of each simhash: two simhashes
-**        within SC_NEAR_DUP_BITS share at least one band (pigeonhole)
+**        docs_near, a partial index of (chars, simhash) of the documents
+**        long enough for near-duplicates, from which the writer makes its
+**        table of simhash bands in memory (store_near.c); libraries made
+**        before it had a table simhash_bands, dropped at open
 **   changes(seq, num, op)     every add/delete in order; the index records the
 **        last seq it holds, and replays the rest after a crash
 **   meta(key, value)

@@ -15,6 +15,20 @@
 #define POOL_MAX 16
 #define STMT_CACHE 32
 
+#define SC_STR_(x) #x
+#define SC_STR(x) SC_STR_(x)
+
+/* A simhash over a few dozen characters says little: short texts (poems,
+** notices) would collide by chance, and their buckets would grow with the
+** library.  They are compared by exact hash only. */
+#define NEAR_DUP_MIN_CHARS 200
+
+/* Candidates looked at per band: a bucket larger than this is crowded by
+** chance collisions, and scanning it would make ingest quadratic. */
+#define NEAR_DUP_BUCKET 64
+
+typedef struct sc_near sc_near;
+
 /* A connection and its prepared statements.  Statements are keyed by the
 ** address of their (static) SQL text, prepared once and reset after each
 ** use, so that a hot path never parses SQL and never holds a read
@@ -32,6 +46,8 @@ struct sc_store {
     pthread_mutex_t pool_lock;
     conn *pool[POOL_MAX];        /* idle reader connections */
     int n_pool;
+    sc_near *near;               /* the writer's near-duplicate table, or NULL (store_near.c) */
+    int64_t data_version;        /* PRAGMA data_version when near was last known good */
 };
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.
@@ -52,5 +68,15 @@ char *sc_st_col_str(sqlite3_stmt *st, int i);
 ** malloc'd string / an integer (-1 when there is no row). */
 char *sc_st_lookup_str(conn *c, const char *sql, const char *arg, int64_t num);
 int64_t sc_st_lookup_num(conn *c, const char *sql, const char *arg);
+
+/* The near-duplicate table (store_near.c).  sc_near_find sets *num to a
+** stored document near simhash h of that length, or -1; it makes the table
+** on first use.  add / remove keep a made table in step with the writer's
+** inserts and deletes; drop forgets it (after a rollback).  Errors:
+** SC_EDB, SC_ENOMEM (the table is then dropped). */
+int sc_near_find(sc_store *s, uint64_t h, size_t chars, int64_t *num);
+int sc_near_add(sc_store *s, int64_t num, uint64_t h, size_t chars);
+void sc_near_remove(sc_store *s, int64_t num);
+void sc_near_drop(sc_store *s);
 
 #endif

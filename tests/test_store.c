@@ -8,7 +8,9 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "describe.h"
@@ -249,6 +251,163 @@ static void test_rollback_leaves_nothing(void **state)
     sc_store_close(s);
 }
 
+/* ---- the near-duplicate table across batches ------------------------ */
+
+/* A folder of its own under dir, for a store that starts empty. */
+static void subdir(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s", dir, name);
+    assert_int_equal(mkdir(out, 0755), 0);
+}
+
+/* Puts a document of long_text (id NULL: a file) with simhash h; returns
+** the status and sets *dup (caller frees) as sc_store_put does. */
+static int put_long(sc_store *s, const char *id, const char *text, uint64_t h, char **dup)
+{
+    sc_doc d;
+    sc_err e = {0};
+    int status = 0;
+    *dup = NULL;
+    make_doc(&d, id, text, 6, h);
+    assert_int_equal(sc_store_put(s, &d, &status, dup, &e), SC_OK);
+    sc_doc_free(&d);
+    return status;
+}
+
+/* Asserts that a new file (a text not stored before, as long as the
+** others) with simhash h is a duplicate of want (NULL: is added). */
+static void expect_near(sc_store *s, uint64_t h, const char *want)
+{
+    static int serial;
+    char unit[32], *dup;
+    snprintf(unit, sizeof unit, "不同的文字%06d", serial++);
+    char *text = repeat(unit, 45);
+    int status = put_long(s, NULL, text, h, &dup);
+    free(text);
+    if (want) {
+        assert_int_equal(status, SC_PUT_DUPLICATE);
+        assert_string_equal(dup, want);
+    } else {
+        assert_int_equal(status, SC_PUT_ADDED);
+    }
+    free(dup);
+}
+
+static void test_near_duplicates_rollback_reopen_delete(void **state)
+{
+    (void)state;
+    char sub[600];
+    subdir(sub, sizeof sub, "near");
+    char *a = repeat("第一篇材料的内容", 40), *b = repeat("第二篇材料的内容", 40);
+    char *c = repeat("第三篇材料的内容", 40), *v = repeat("另一个版本的文字", 40);
+    const uint64_t ha = 0x1111222233334444ull, hb = 0x5555666677778888ull, hc = 0x9999AAAABBBBCCCCull;
+    sc_store *s;
+    sc_err e = {0};
+    char *dup;
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    assert_int_equal(put_long(s, "a", a, ha, &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    /* a batch that adds b and b2 to the table (the first lookup makes it),
+    ** b in a band 0 bucket of its own, and fails */
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    assert_int_equal(put_long(s, "b", b, ha ^ 1 ^ (1u << 20), &dup), SC_PUT_ADDED);
+    free(dup);                                           /* b is near a */
+    assert_int_equal(put_long(s, "b2", v, hb, &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_num_of(s, "b2"), -1);     /* readers do not see the batch */
+    sc_store_rollback(s);
+    /* b is gone from the table too: its band 0 bucket is empty again, and
+    ** the search goes on to band 1, where a is */
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    expect_near(s, ha ^ 1, "a");
+    expect_near(s, hb ^ 2, NULL);
+    /* an explicit id near a stored one is stored, naming it */
+    assert_int_equal(put_long(s, "c", c, ha ^ 0x100, &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(sc_store_db(s), "SELECT dup_of FROM docs WHERE id = 'c'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "a");
+    sqlite3_finalize(st);
+    sc_store_close(s);
+    /* across a reopen */
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    expect_near(s, ha ^ 0x10000, "a");
+    /* after a delete, the next of its bucket (c, close to a) is found */
+    assert_int_equal(sc_store_delete(s, "a", &e), SC_OK);
+    expect_near(s, ha ^ 0x10000, "c");
+    assert_int_equal(sc_store_delete(s, "c", &e), SC_OK);
+    expect_near(s, ha ^ 0x10000, NULL);
+    /* the last document deleted and its number given again */
+    assert_int_equal(put_long(s, "d", c, hc, &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_delete(s, "d", &e), SC_OK);
+    assert_int_equal(put_long(s, "e", b, hc ^ 0x10, &dup), SC_PUT_ADDED);
+    expect_near(s, hc ^ 0x30, "e");
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    sc_store_close(s);
+    free(a); free(b); free(c); free(v);
+}
+
+/* A commit by another connection is seen at the next batch; a library made
+** before docs_near (with a table simhash_bands) is migrated at open. */
+static void test_near_duplicates_other_writer_and_migration(void **state)
+{
+    (void)state;
+    char sub[600];
+    subdir(sub, sizeof sub, "near2");
+    char *a = repeat("第一篇材料的内容", 40), *b = repeat("第二篇材料的内容", 40);
+    const uint64_t ha = 0x0123456789ABCDEFull, hb = 0xFEDCBA9876543210ull;
+    sc_store *s, *t;
+    sc_err e = {0};
+    char *dup;
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    assert_int_equal(put_long(s, "a", a, ha, &dup), SC_PUT_ADDED);
+    expect_near(s, ha ^ 1, "a");                    /* the table is made */
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    assert_int_equal(sc_store_open(sub, &t, &e), SC_OK);
+    assert_int_equal(sc_store_begin(t, &e), SC_OK);
+    assert_int_equal(put_long(t, "b", b, hb, &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_commit(t, &e), SC_OK);
+    sc_store_close(t);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    expect_near(s, hb ^ 4, "b");
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    sc_store_close(s);
+    /* the old layout: a table of bands, no docs_near */
+    char path[700];
+    snprintf(path, sizeof path, "%s/library.db", sub);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX docs_near; DROP INDEX docs_hash16;"
+                                      "CREATE INDEX docs_hash ON docs(hash);"
+                                      "CREATE TABLE simhash_bands(band INTEGER NOT NULL, num INTEGER NOT NULL);"
+                                      "CREATE INDEX simhash_bands_band ON simhash_bands(band);",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    sqlite3_stmt *st;
+    static const char *const indexes = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master"
+                                       " WHERE name IN ('simhash_bands', 'simhash_bands_band', 'docs_near',"
+                                       " 'docs_hash', 'docs_hash16') ORDER BY name)";
+    assert_int_equal(sqlite3_prepare_v2(sc_store_db(s), indexes, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "docs_hash16,docs_near");
+    sqlite3_finalize(st);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    expect_near(s, ha ^ 0x80000000ull, "a");
+    expect_near(s, hb ^ 0x1000000000ull, "b");
+    /* the same text as a: an exact duplicate, found through docs_hash16 */
+    assert_int_equal(put_long(s, NULL, a, ~ha, &dup), SC_PUT_DUPLICATE);
+    assert_string_equal(dup, "a");
+    free(dup);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    sc_store_close(s);
+    free(a); free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +415,8 @@ int main(void)
         cmocka_unit_test(test_duplicates_and_near_duplicates),
         cmocka_unit_test(test_explicit_ids_update_and_changes),
         cmocka_unit_test(test_rollback_leaves_nothing),
+        cmocka_unit_test(test_near_duplicates_rollback_reopen_delete),
+        cmocka_unit_test(test_near_duplicates_other_writer_and_migration),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
