@@ -38,19 +38,14 @@ const char *sc_library_dir(sc_library *lib) { return lib->dir; }
 
 typedef struct replay_ctx { sc_library *lib; sc_err *err; long n; } replay_ctx;
 
-static int replay_one(void *vctx, int64_t seq, int64_t num, int op)
+static int replay_one(void *vctx, int64_t seq, int64_t num, int op, const sc_doc *d)
 {
     (void)seq;
     replay_ctx *c = vctx;
     if (op == SC_CHANGE_DELETE) return sc_index_delete(c->lib->index, num, c->err);
-    sc_doc d;
-    int rc = sc_store_get_text_num(c->lib->store, num, 1, &d, NULL);
-    if (rc == SC_ENOTFOUND) return SC_OK;      /* added, then deleted later */
-    if (rc) return sc_err_set(c->err, rc, "index: cannot read document %lld", (long long)num);
-    rc = sc_index_add(c->lib->index, num, &d, c->err);
-    sc_doc_free(&d);
+    if (!d) return SC_OK;                      /* added, then deleted later */
     c->n++;
-    return rc;
+    return sc_index_add(c->lib->index, num, d, c->err);
 }
 
 /* Brings the index up to the store's last change and commits it. */

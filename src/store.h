@@ -96,8 +96,12 @@ typedef struct sc_store_stats {
 } sc_store_stats;
 int sc_store_stats_get(sc_store *s, sc_store_stats *st, sc_err *err);
 
-/* Changes after seq, in order (for the index to catch up). */
-typedef int (*sc_store_change_cb)(void *ctx, int64_t seq, int64_t num, int op);
+/* Changes after seq, in order (for the index to catch up).  doc: for an
+** add, the document as it is stored now with what the index reads (id,
+** title, type, year, date, source, the whole text), or NULL when it was
+** deleted since; NULL for a delete.  Its strings belong to the store and
+** last until cb returns. */
+typedef int (*sc_store_change_cb)(void *ctx, int64_t seq, int64_t num, int op, const sc_doc *doc);
 int sc_store_changes(sc_store *s, int64_t after_seq, sc_store_change_cb cb, void *ctx, sc_err *err);
 int64_t sc_store_last_seq(sc_store *s);
 
