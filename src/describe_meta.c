@@ -26,6 +26,7 @@
 */
 #include "describe.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,25 +250,45 @@ const char *sc_describe_type(const sc_doc *d)
 /* ---- issuer ------------------------------------------------------------- */
 
 /* Characters that cannot be part of a place name (function words, generic
-** words that precede a suffix in ordinary prose). */
-static int stop_char(int32_t cp)
+** words that precede a suffix in ordinary prose), and those that after a
+** suffix make an ordinary word (市场, 区域, 市民 ...).  Looked up for every
+** character a region is tried at, so kept as bitmaps over U+4E00..U+9FFF,
+** where all of them lie. */
+static const char STOPS[] = "的和在了是为对与及等全各本我该其这那每以于从向把被将让由并或而且也都就还要会能可不没有个之城省市县区州旗盟镇乡该此";
+static const char COMPOUND[] = "域场民值长级属情块间别分位里面政容价井";
+#define HAN_LO 0x4E00
+#define HAN_HI 0xA000
+static uint8_t stop_bits[(HAN_HI - HAN_LO) / 8], compound_bits[(HAN_HI - HAN_LO) / 8];
+static pthread_once_t bits_once = PTHREAD_ONCE_INIT;
+
+static void set_bits(uint8_t *bits, const char *s)
 {
-    static const char stops[] = "的和在了是为对与及等全各本我该其这那每以于从向把被将让由并或而且也都就还要会能可不没有个之城省市县区州旗盟镇乡该此";
-    if (cp < 0x80 || !sc_is_han((uint32_t)cp)) return 1;
-    char u[5] = {0};
-    u[sc_utf8_put(u, (uint32_t)cp)] = 0;
-    return strstr(stops, u) != NULL;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        int32_t cp = sc_utf8_next(s, n, &i);
+        if (cp >= HAN_LO && cp < HAN_HI) bits[(cp - HAN_LO) >> 3] |= (uint8_t)(1u << ((cp - HAN_LO) & 7));
+    }
 }
 
-/* After a suffix, these make an ordinary word (市场, 区域, 市民 ...). */
-static int compound_after(int32_t cp)
+static void make_bits(void)
 {
-    static const char bad[] = "域场民值长级属情块间别分位里面政容价井";
-    if (cp < 0x80) return 0;
-    char u[5] = {0};
-    u[sc_utf8_put(u, (uint32_t)cp)] = 0;
-    return strstr(bad, u) != NULL;
+    set_bits(stop_bits, STOPS);
+    set_bits(compound_bits, COMPOUND);
 }
+
+static int in_bits(const uint8_t *bits, int32_t cp)
+{
+    pthread_once(&bits_once, make_bits);
+    return cp >= HAN_LO && cp < HAN_HI && (bits[(cp - HAN_LO) >> 3] >> ((cp - HAN_LO) & 7) & 1);
+}
+
+static int stop_char(int32_t cp)
+{
+    if (cp < 0x80 || !sc_is_han((uint32_t)cp)) return 1;
+    return in_bits(stop_bits, cp);
+}
+
+static int compound_after(int32_t cp) { return cp >= 0x80 && in_bits(compound_bits, cp); }
 
 static const char *const first_suffix[] = {"自治区", "自治州", "自治县", "省", "市", "县", "区", "州", "盟", "旗", NULL};
 static const char *const next_suffix[] = {"市", "区", "县", "镇", "乡", "街道", NULL};
