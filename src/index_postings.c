@@ -220,11 +220,10 @@ static int all_docs(sc_postit *it) { return it->dn < it->n ? decode_docs(it, it-
 /* The tfs of the loaded block, and where its positions start. */
 static int load_tfs(sc_postit *it)
 {
+    if (all_docs(it)) return -1;           /* the tfs follow the docs */
     const uint8_t *bs = it->bs;
     uint64_t bit = it->tf_bit, limit = it->limit;
     uint32_t *restrict tfs = it->tfs, k, v, zero = 0, n = it->n;
-    if (all_docs(it)) return -1;
-    bit = it->tf_bit;
     if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
     for (uint32_t i = 0; i < n; i++) {
         if (rice_read(bs, &bit, limit, k, &v)) return -1;
@@ -264,7 +263,7 @@ static int load_block(sc_postit *it, uint32_t b)
     uint32_t base = 0, last = UINT32_MAX;
     if (it->skip) {
         uint64_t s = b ? skip_end(it, b - 1) : 0, e = skip_end(it, b);
-        if (s > e || e > (uint64_t)(it->end - it->blocks)) goto damaged;
+        if (s > e || e > (uint64_t)(it->end - it->blocks)) goto fail;
         start = it->blocks + s;
         end = it->blocks + e;
         base = b ? skip_last(it, b - 1) + 1 : 0;
@@ -276,22 +275,22 @@ static int load_block(sc_postit *it, uint32_t b)
     it->n = n;
     it->i = 0;
     if (it->df <= SC_SEG_SMALL_DF) {
-        if (load_small(it, start, end, n)) goto damaged;
+        if (load_small(it, start, end, n)) goto fail;
         it->dn = n;
         it->last = it->docs[n - 1];
     } else {
         it->dbit = 0;
-        if (fixed_read(start, &it->dbit, it->limit, 5, &it->dk)) goto damaged;
+        if (fixed_read(start, &it->dbit, it->limit, 5, &it->dk)) goto fail;
         it->dn = 0;
         it->dval = (uint64_t)base - 1;         /* wraps: the first gap adds 1 */
         it->last = last;
         it->tfs_ready = 0;
         it->pos_done = 0;
-        if (decode_docs(it, 1, 0)) goto damaged;
+        if (decode_docs(it, 1, 0)) goto fail;
     }
     it->blk = b;
     return 1;
-damaged:
+fail:
     damaged(it);
     return 0;
 }
