@@ -367,15 +367,10 @@ int sc_library_delete(sc_library *lib, const char *id, sc_err *err)
 
 typedef struct rebuild_ctx { sc_library *lib; sc_err *err; } rebuild_ctx;
 
-static int rebuild_one(void *vctx, int64_t num)
+static int rebuild_one(void *vctx, int64_t num, const sc_doc *d)
 {
     rebuild_ctx *c = vctx;
-    sc_doc d;
-    int rc = sc_store_get_text_num(c->lib->store, num, 1, &d, c->err);
-    if (rc) return rc;
-    rc = sc_index_add(c->lib->index, num, &d, c->err);
-    sc_doc_free(&d);
-    return rc;
+    return sc_index_add(c->lib->index, num, d, c->err);
 }
 
 int sc_library_reindex(sc_library *lib, sc_err *err)
@@ -383,7 +378,7 @@ int sc_library_reindex(sc_library *lib, sc_err *err)
     if (lib->read_only) return sc_err_set(err, SC_EPERM, "library opened read-only");
     int rc = sc_index_clear(lib->index, err);
     rebuild_ctx c = {lib, err};
-    if (!rc) rc = sc_store_each_num(lib->store, rebuild_one, &c, err);
+    if (!rc) rc = sc_store_each_doc(lib->store, rebuild_one, &c, err);
     if (!rc) rc = sc_index_commit(lib->index, sc_store_last_seq(lib->store), err);
     return rc;
 }

@@ -408,6 +408,38 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err)
 
 /* ---- the change log (the index's replay) ---------------------------- */
 
+/* The index's view of a document (id, title, type, year, date, source,
+** free_text, paid_text in columns col.. of st) into *d, borrowing the
+** row's strings; text joins the two parts when there is a paid one.
+** SC_ENOMEM when that copy fails. */
+#define INDEX_COLS "d.id, d.title, d.doc_type, d.year, d.date, d.source, d.free_text, d.paid_text"
+static int index_doc(sqlite3_stmt *st, int col, sc_buf *text, sc_doc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = (char *)sqlite3_column_text(st, col);
+    d->title = (char *)sqlite3_column_text(st, col + 1);
+    d->doc_type = (char *)sqlite3_column_text(st, col + 2);
+    d->year = sqlite3_column_int(st, col + 3);
+    d->date = (char *)sqlite3_column_text(st, col + 4);
+    d->source = (char *)sqlite3_column_text(st, col + 5);
+    const char *f = (const char *)sqlite3_column_text(st, col + 6);
+    size_t fl = (size_t)sqlite3_column_bytes(st, col + 6);
+    const char *p = (const char *)sqlite3_column_text(st, col + 7);
+    size_t pl = (size_t)sqlite3_column_bytes(st, col + 7);
+    d->free_len = fl;
+    d->len = fl + pl;
+    if (!pl) {
+        d->text = (char *)(f ? f : "");       /* most texts have no paid part: no copy */
+        return SC_OK;
+    }
+    text->len = 0;
+    sc_buf_add(text, f, fl);
+    sc_buf_add(text, p, pl);
+    sc_buf_adds(text, "");
+    d->text = text->data;
+    return text->oom ? SC_ENOMEM : SC_OK;
+}
+
 /* One statement for every change and its document: a catch-up after a
 ** batch of 300,000 short documents read each back with a query (and a
 ** read transaction) of its own, 5-8 % of the import. */
@@ -415,42 +447,17 @@ _Static_assert(SC_CHANGE_ADD == 1, "the changes query joins adds as op = 1");
 int sc_store_changes(sc_store *s, int64_t after, sc_store_change_cb cb, void *ctx, sc_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT c.seq, c.num, c.op, d.num, d.id, d.title, d.doc_type, d.year, d.date,"
-                           " d.source, d.free_text, d.paid_text FROM changes c LEFT JOIN docs d"
-                           " ON d.num = c.num AND c.op = 1"
-                           " WHERE c.seq > ?1 ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT c.seq, c.num, c.op, d.num, " INDEX_COLS " FROM changes c LEFT JOIN docs d"
+                           " ON d.num = c.num AND c.op = 1 WHERE c.seq > ?1 ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK)
         return sc_st_db_err(err, s->db, "changes");
     sqlite3_bind_int64(st, 1, after);
     sc_buf text = SC_BUF_INIT;
     int rc = SC_OK, step;
     while (rc == SC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        sc_doc d = {0}, *dp = NULL;
-        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-            d.id = (char *)sqlite3_column_text(st, 4);
-            d.title = (char *)sqlite3_column_text(st, 5);
-            d.doc_type = (char *)sqlite3_column_text(st, 6);
-            d.year = sqlite3_column_int(st, 7);
-            d.date = (char *)sqlite3_column_text(st, 8);
-            d.source = (char *)sqlite3_column_text(st, 9);
-            const char *f = (const char *)sqlite3_column_text(st, 10);
-            size_t fl = (size_t)sqlite3_column_bytes(st, 10);
-            const char *p = (const char *)sqlite3_column_text(st, 11);
-            size_t pl = (size_t)sqlite3_column_bytes(st, 11);
-            d.free_len = fl;
-            d.len = fl + pl;
-            if (!pl) {
-                d.text = (char *)(f ? f : "");   /* most texts have no paid part: no copy */
-            } else {
-                text.len = 0;
-                sc_buf_add(&text, f, fl);
-                sc_buf_add(&text, p, pl);
-                sc_buf_adds(&text, "");
-                if (text.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
-                d.text = text.data;
-            }
-            dp = &d;
-        }
-        rc = cb(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2), dp);
+        sc_doc d;
+        int gone = sqlite3_column_type(st, 3) == SQLITE_NULL;     /* a delete, or an add deleted since */
+        if (!gone && index_doc(st, 4, &text, &d)) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
+        rc = cb(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2), gone ? NULL : &d);
     }
     if (rc == SC_OK && step != SQLITE_DONE) rc = sc_st_db_err(err, s->db, "changes");
     sc_buf_free(&text);
@@ -469,13 +476,20 @@ int64_t sc_store_last_seq(sc_store *s)
     return seq;
 }
 
-int sc_store_each_num(sc_store *s, sc_store_num_cb cb, void *ctx, sc_err *err)
+int sc_store_each_doc(sc_store *s, sc_store_doc_cb cb, void *ctx, sc_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT num FROM docs ORDER BY num", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT d.num, " INDEX_COLS " FROM docs d ORDER BY d.num", -1, &st, NULL) != SQLITE_OK)
         return sc_st_db_err(err, s->db, "scan");
-    int rc = SC_OK;
-    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) rc = cb(ctx, sqlite3_column_int64(st, 0));
+    sc_buf text = SC_BUF_INIT;
+    int rc = SC_OK, step;
+    while (rc == SC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        sc_doc d;
+        if (index_doc(st, 1, &text, &d)) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
+        rc = cb(ctx, sqlite3_column_int64(st, 0), &d);
+    }
+    if (rc == SC_OK && step != SQLITE_DONE) rc = sc_st_db_err(err, s->db, "scan");
+    sc_buf_free(&text);
     sqlite3_finalize(st);
     return rc;
 }

@@ -62,9 +62,6 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err);
 ** sc_doc_free.  Thread-safe. */
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *doc, sc_err *err);
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *err);
-/* As sc_store_get_num, without the outline and the removed lines (both
-** left empty): what the index reads (search hits: sc_store_each_hit). */
-int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err);
 /* What search hits show of documents nums[0..n), in order: cb gets
 ** (ctx, i, doc) with title, doc_type, year, date, free_chars and the text
 ** (free part only unless paid, as sc_store_get), every other field empty;
@@ -105,8 +102,10 @@ typedef int (*sc_store_change_cb)(void *ctx, int64_t seq, int64_t num, int op, c
 int sc_store_changes(sc_store *s, int64_t after_seq, sc_store_change_cb cb, void *ctx, sc_err *err);
 int64_t sc_store_last_seq(sc_store *s);
 
-/* Every stored document number, in ascending order (for rebuilds). */
-typedef int (*sc_store_num_cb)(void *ctx, int64_t num);
-int sc_store_each_num(sc_store *s, sc_store_num_cb cb, void *ctx, sc_err *err);
+/* Every stored document in ascending number order, with what the index
+** reads (as sc_store_changes gives it, borrowed until cb returns): for
+** rebuilds, in one statement. */
+typedef int (*sc_store_doc_cb)(void *ctx, int64_t num, const sc_doc *doc);
+int sc_store_each_doc(sc_store *s, sc_store_doc_cb cb, void *ctx, sc_err *err);
 
 #endif

@@ -53,28 +53,24 @@ static void read_meta(sqlite3_stmt *st, sc_doc *d)
     d->removed = sc_st_col_str(st, 17);
 }
 
-/* The reads: by number or id, free part only or whole, and with or without
-** the outline and removed lines (search hits and the index need neither;
-** parsing the outline JSON was a fifth of a search's time).  Static texts,
-** so that each is prepared once per connection. */
+/* The reads: by number or id, free part only or whole.  Static texts, so
+** that each is prepared once per connection.  LITE_COLS leave the outline
+** and the removed lines out, for listings (parsing the outline JSON was a
+** fifth of a search's time when hits were read so). */
 #define LITE_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
                   " free_chars, has_paywall, masks, hash, simhash, '[]', ''"
-static const char *const GET_SQL[2][2][2] = {
-    {{"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
-      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
-     {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
-      "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
-    {{"SELECT " LITE_COLS ", free_text FROM docs WHERE num = ?1",
-      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
-     {"SELECT " LITE_COLS ", free_text FROM docs WHERE id = ?1",
-      "SELECT " LITE_COLS ", free_text, paid_text FROM docs WHERE id = ?1"}},
+static const char *const GET_SQL[2][2] = {
+    {"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
+     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
+    {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
+     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"},
 };
 
-static int get_where(sc_store *s, const char *id, int64_t num, int paid, int lite, sc_doc *d, sc_err *err)
+static int get_where(sc_store *s, const char *id, int64_t num, int paid, sc_doc *d, sc_err *err)
 {
     conn *c = sc_st_borrow(s);
     if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
-    sqlite3_stmt *st = sc_st_prep(c, GET_SQL[lite != 0][id != NULL][paid != 0]);
+    sqlite3_stmt *st = sc_st_prep(c, GET_SQL[id != NULL][paid != 0]);
     int rc = SC_OK;
     if (!st) {
         rc = sc_st_db_err(err, c->db, "get");
@@ -104,17 +100,12 @@ out:
 
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *d, sc_err *err)
 {
-    return get_where(s, id, 0, paid, 0, d, err);
+    return get_where(s, id, 0, paid, d, err);
 }
 
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
 {
-    return get_where(s, NULL, num, paid, 0, d, err);
-}
-
-int sc_store_get_text_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
-{
-    return get_where(s, NULL, num, paid, 1, d, err);
+    return get_where(s, NULL, num, paid, d, err);
 }
 
 /* What a hit shows, and no more: five short columns and the text. */
