@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "index_seg.h"
+#include "index_seg_priv.h"   /* sc_seg_reseal */
 
 typedef struct rd { const uint8_t *p, *end; } rd;
 
@@ -210,10 +210,7 @@ static void damage(const char *path, rd *r)
         uint32_t at = take(r, 4) % (uint32_t)(size - 16);   /* the trailer stays */
         b[at] ^= (uint8_t)take(r, 1);
     }
-    uint32_t crc = (uint32_t)crc32(0, b, 124);
-    memcpy(b + 124, &crc, 4);
-    crc = (uint32_t)crc32(0, b + 128, (uInt)(size - 16 - 128));
-    memcpy(b + size - 16, &crc, 4);
+    sc_seg_reseal(b, (size_t)size);
     fseek(f, 0, SEEK_SET);
     fwrite(b, 1, (size_t)size, f);
     fclose(f);

@@ -2,8 +2,9 @@
 ** index_seg_priv.h — what the three files of the segment format share:
 ** index_seg.c (the format, opening and validating a segment, the
 ** dictionary, the check), index_postings.c (the posting iterator: decoding)
-** and index_seg_write.c (the writer: encoding).  Internal to those three;
-** everyone else uses index_seg.h.
+** and index_seg_write.c (the writer: encoding).  Internal to those three
+** (and to the tests and fuzz_seg, which damage segments); everyone else
+** uses index_seg.h.
 **
 ** The constants are part of the on-disk format described at the top of
 ** index_seg.c; changing one changes the format.
@@ -13,6 +14,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "index_seg.h"
 
@@ -35,6 +37,18 @@ _Static_assert(SC_SEG_ID_PREFIX + SC_SEG_ID_DIGITS + 1 <= SC_SEG_ID_BUF, "id buf
 /* Value arrays (Golomb-Rice codes, described in index_seg.c). */
 #define SC_SEG_RICE_CHUNK 128
 #define SC_SEG_RICE_ESC 24
+
+/* Makes the checksums of a whole segment image b[0..size) right again (the
+** header's of [0, 124) at 124, the trailer's of [128, size - 16) at
+** size - 16): for tests and fuzz_seg, so that what reads a damaged segment
+** meets the damage itself. */
+static inline void sc_seg_reseal(uint8_t *b, size_t size)
+{
+    uint32_t crc = (uint32_t)crc32(0, b, SC_SEG_HDR - 4);
+    memcpy(b + SC_SEG_HDR - 4, &crc, 4);
+    crc = (uint32_t)crc32(0, b + SC_SEG_HDR, (uInt)(size - 16 - SC_SEG_HDR));
+    memcpy(b + size - 16, &crc, 4);
+}
 
 static inline uint64_t sc_seg_rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static inline uint32_t sc_seg_rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }

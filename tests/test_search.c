@@ -12,7 +12,6 @@
 #include <string.h>
 #include <pthread.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "describe.h"
@@ -158,6 +157,26 @@ static void test_columns(void **state)
     unlink(path);
 }
 
+/* Walks t's postings with next(): docs[0..n), their tfs and (unless pos is
+** NULL) their positions, one after the other in pos, then the end. */
+static void assert_walk(sc_postit *it, const sc_term *t, const uint32_t *docs, const uint32_t *tfs, uint32_t n,
+                        const uint32_t *pos)
+{
+    sc_postit_init(it, t);
+    for (uint32_t i = 0; i < n; i++) {
+        assert_int_equal(sc_postit_next(it), docs[i]);
+        assert_int_equal(sc_postit_tf(it), tfs[i]);
+        if (!pos) continue;
+        uint32_t m;
+        const uint32_t *ps = sc_postit_positions(it, &m);
+        assert_non_null(ps);
+        assert_int_equal(m, tfs[i]);
+        for (uint32_t j = 0; j < m; j++) assert_int_equal(ps[j], pos[j]);
+        pos += m;
+    }
+    assert_int_equal(sc_postit_next(it), SC_DOC_END);
+}
+
 /* Writes one term with random postings, reads it back with next/advance. */
 static void test_codec(void **state)
 {
@@ -195,19 +214,7 @@ static void test_codec(void **state)
             assert_int_equal(sc_seg_term(s, SC_KEY_BI('a', 'b'), &t), 1);
             assert_int_equal(t.df, cnt);
             sc_postit it = {0};
-            sc_postit_init(&it, &t);
-            np = 0;
-            for (uint32_t i = 0; i < cnt; i++) {
-                assert_int_equal(sc_postit_next(&it), docs[i]);
-                assert_int_equal(sc_postit_tf(&it), tfs[i]);
-                uint32_t m;
-                const uint32_t *ps = sc_postit_positions(&it, &m);
-                assert_non_null(ps);
-                assert_int_equal(m, tfs[i]);
-                for (uint32_t j = 0; j < m; j++) assert_int_equal(ps[j], pos[np + j]);
-                np += m;
-            }
-            assert_int_equal(sc_postit_next(&it), SC_DOC_END);
+            assert_walk(&it, &t, docs, tfs, cnt, pos);
             /* advance: to every third doc's successor, through skips */
             sc_postit_init(&it, &t);
             for (uint32_t i = 0; i < cnt; i += 1 + (uint32_t)(rand() % 200)) {
@@ -785,20 +792,7 @@ static void edge_roundtrip(const char *path, const uint32_t *lens, uint32_t n_do
         sc_term st;
         assert_int_equal(sc_seg_term(s, t[k].key, &st), 1);
         assert_int_equal(st.df, t[k].n);
-        sc_postit_init(&it, &st);
-        const uint32_t *pos = t[k].pos;
-        for (uint32_t i = 0; i < t[k].n; i++) {
-            assert_int_equal(sc_postit_next(&it), t[k].docs[i]);
-            assert_int_equal(sc_postit_tf(&it), t[k].tfs[i]);
-            if (!pos) continue;
-            uint32_t m;
-            const uint32_t *ps = sc_postit_positions(&it, &m);
-            assert_non_null(ps);
-            assert_int_equal(m, t[k].tfs[i]);
-            for (uint32_t j = 0; j < m; j++) assert_int_equal(ps[j], pos[j]);
-            pos += m;
-        }
-        assert_int_equal(sc_postit_next(&it), SC_DOC_END);
+        assert_walk(&it, &st, t[k].docs, t[k].tfs, t[k].n, t[k].pos);
         sc_postit_init(&it, &st);
         assert_int_equal(sc_postit_advance(&it, t[k].docs[t[k].n - 1]), t[k].docs[t[k].n - 1]);
     }
@@ -887,10 +881,7 @@ static void fix_crcs(const char *path)
     uint8_t *b = malloc((size_t)size);
     fseek(f, 0, SEEK_SET);
     assert_int_equal(fread(b, 1, (size_t)size, f), (size_t)size);
-    uint32_t crc = (uint32_t)crc32(0, b, 124);
-    memcpy(b + 124, &crc, 4);
-    crc = (uint32_t)crc32(0, b + 128, (uInt)(size - 16 - 128));
-    memcpy(b + size - 16, &crc, 4);
+    sc_seg_reseal(b, (size_t)size);
     fseek(f, 0, SEEK_SET);
     fwrite(b, 1, (size_t)size, f);
     fclose(f);
