@@ -74,8 +74,6 @@ static int cl_has(cl_ev *c, const sc_seg *s, uint32_t d, int all)
 
 /* ---- candidates and ranking ---------------------------------------------- */
 
-static uint32_t body_occ(const sc_query *q, const cl_ev *cl, uint32_t d);
-
 typedef struct cand {
     double score;
     int32_t date;
@@ -272,6 +270,21 @@ static int score_doc(qctx *x, cl_ev *cl, const sc_seg *s, uint32_t d, double *ou
     return 0;
 }
 
+/* The occurrences in doc d's body of the positive phrases (every clause
+** aligned on d, tf and title counts exact, as for a collected doc). */
+static uint32_t body_occ(const sc_query *q, const cl_ev *cl, uint32_t d)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        for (size_t j = 0; j < q->c[i].n && !q->c[i].neg; j++) {
+            const pmatch *pm = &cl[i].pm[j];
+            if (q->c[i].alts[j].kind == SC_Q_PHRASE && !pm->dead && pm->started && pm->doc == d)
+                n += pm->tf - pm->tf_title;
+        }
+    }
+    return n;
+}
+
 static int run_view(qctx *x, uint32_t vi, sc_err *err)
 {
     const double c1 = SC_BM25_K1 * (1.0 - SC_BM25_B);
@@ -374,21 +387,6 @@ out:
     }
     free(cl);
     return rc;
-}
-
-/* The occurrences in doc d's body of the positive phrases (every clause
-** aligned on d, tf and title counts exact, as for a collected doc). */
-static uint32_t body_occ(const sc_query *q, const cl_ev *cl, uint32_t d)
-{
-    uint32_t n = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        for (size_t j = 0; j < q->c[i].n && !q->c[i].neg; j++) {
-            const pmatch *pm = &cl[i].pm[j];
-            if (q->c[i].alts[j].kind == SC_Q_PHRASE && !pm->dead && pm->started && pm->doc == d)
-                n += pm->tf - pm->tf_title;
-        }
-    }
-    return n;
 }
 
 static double now_ms(void)
