@@ -152,6 +152,14 @@ def main():
         print('sucai search --batch peak RSS (mmap\'d index pages included): %.0f MB' % (rss * 1024 / 1e6))
     except (OSError, ValueError, IndexError):
         pass
+    try:
+        with open(os.path.join(sd, 'batch_rss_parts_kb')) as f:
+            vm, anon, fil = (int(v) for v in f.read().split())
+        print('  peaks in /proc/PID/status (every 50 ms): VmRSS %.0f MB; its heap (RssAnon) %.0f MB;'
+              ' its mapped pages of the index and the store (RssFile, the page cache) %.0f MB'
+              % (vm * 1024 / 1e6, anon * 1024 / 1e6, fil * 1024 / 1e6))
+    except (OSError, ValueError):
+        pass
     ex = os.path.join(run, 'exact.log')
     if os.path.exists(ex):
         with open(ex, encoding='utf-8') as f:

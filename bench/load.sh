@@ -20,6 +20,8 @@
 #   --base DIR        copy this library instead of the corpus' (smoke tests)
 # Environment: SUCAI (binary; default: build-bench/, a release build made
 # here), SUCAI_SHARED (default ../shared), RSS_EVERY (default 2).
+# rss.tsv: seconds, VmRSS, RssAnon, RssFile, and the Rss of the mapped
+# library.db (kB).
 # Work files live in bench/out/load/ (gitignored): base/ is the library of the
 # corpus (built once, minutes), run/ is this run's copy of it, the server log,
 # wrk's figures, rss.tsv and the per-batch ingest answers.
@@ -149,6 +151,9 @@ curl -fsS "$url/metrics" >"$run/metrics_before.txt"
   t0=$(date +%s.%N)
   while kill -0 "$server_pid" 2>/dev/null; do
     kb=$(awk '/^(VmRSS|RssAnon|RssFile):/ {printf " %s", $2}' "/proc/$server_pid/status" 2>/dev/null) || break
+    # the store's pages mapped by its readers (src/store.c: READER_MMAP)
+    kb+=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {m = $0 ~ /\/library\.db$/} m && /^Rss:/ {s += $2}
+               END {printf " %d", s}' "/proc/$server_pid/smaps" 2>/dev/null)
     [ -n "$kb" ] && echo "$(echo "$(date +%s.%N) - $t0" | bc)$kb"
     sleep "${RSS_EVERY:-2}"
   done

@@ -12,7 +12,8 @@
 #      library/index, library.db reported separately
 #   3. sucai search --batch over the query file twice in one process
 #      (second pass measured; took_ms per query, count + top 10 + snippets;
-#      peak RSS of that process -> sucai/batch_rss_kb)
+#      peak RSS of that process -> sucai/batch_rss_kb, and the peaks of
+#      its VmRSS, RssAnon and RssFile -> sucai/batch_rss_parts_kb)
 #   4. the peers (bench/peers.sh: SQLite FTS5 trigram, Groonga, Xapian,
 #      Lucene, ripgrep), each indexed and queried with TOPK=10 SNIPPET=1;
 #      a peer already measured on the same corpus and queries is kept
@@ -68,8 +69,18 @@ echo "run.sh: sucai search --batch $(date -u +%T)"
 cat "$qf" "$qf" >"$sd/queries2.txt"
 t0=$(date +%s.%N)
 /usr/bin/time -f %M -o "$sd/batch_rss_kb" \
-  "$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.out" 2>"$sd/batch.err" \
-  || echo "run.sh: sucai search --batch failed (see $sd/batch.err)" >&2
+  "$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.out" 2>"$sd/batch.err" &
+timer=$!
+# the peak of each part of the resident set: the heap (RssAnon) is the
+# process's own; file pages (RssFile: the index and the store, mapped) are
+# the kernel's page cache, shared and given back under pressure
+while kill -0 $timer 2>/dev/null; do
+  pid=$(pgrep -n -P $timer 2>/dev/null) && awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2} END {print ""}' \
+    "/proc/$pid/status" 2>/dev/null
+  sleep 0.05
+done | awk 'NF == 3 {for (i = 1; i <= 3; i++) if ($i > m[i]) m[i] = $i}
+            END {printf "%d\t%d\t%d\n", m[1], m[2], m[3]}' >"$sd/batch_rss_parts_kb"
+wait $timer || echo "run.sh: sucai search --batch failed (see $sd/batch.err)" >&2
 t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f\n", b-a}' >"$sd/batch_wall_s"
 

@@ -79,6 +79,8 @@ int sc_st_db_err(sc_err *err, sqlite3 *db, const char *what)
     return sc_err_set(err, SC_EDB, "store: %s: %s", what, sqlite3_errmsg(db));
 }
 
+#define READER_MMAP 2147418112
+
 static int open_conn(const char *path, int readonly, sqlite3 **out, sc_err *err)
 {
     sqlite3 *db = NULL;
@@ -91,6 +93,15 @@ static int open_conn(const char *path, int readonly, sqlite3 **out, sc_err *err)
     }
     sqlite3_busy_timeout(db, 10000);
     sqlite3_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+    /* Readers map the file (up to SQLite's limit, 2 GiB in Debian's build)
+    ** instead of pread()ing a copy of each 16 KiB page: a search's hits
+    ** are pages of random documents, and the copy was a third of fetching
+    ** one (whole corpus: 11.8 -> 8.8 us a hit, median query -12 %).  The
+    ** pages are the kernel's page cache, shared by every connection, not
+    ** the process's heap.  The store never shrinks its file (no VACUUM,
+    ** no auto_vacuum), so a mapped page cannot vanish under a reader; the
+    ** writer keeps pread/pwrite. */
+    if (readonly) sqlite3_exec(db, "PRAGMA mmap_size=" SC_STR(READER_MMAP), NULL, NULL, NULL);
     *out = db;
     return SC_OK;
 }

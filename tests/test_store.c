@@ -15,6 +15,7 @@
 
 #include "describe.h"
 #include "store.h"
+#include "store_priv.h"
 #include "test_tmpdir.h"
 
 static char dir[512];
@@ -132,6 +133,80 @@ static void test_put_get_and_paywall(void **state)
     assert_int_equal(sc_store_get(s, "nope", 1, &g, &e), SC_ENOTFOUND);
     check_each_hit(s, sc_store_num_of(s, id));
     free(id);
+    sc_store_close(s);
+}
+
+/* The hit's text of num, or NULL. */
+static char *hit_text(sc_store *s, int64_t num)
+{
+    sc_err e = {0};
+    hits_seen h = {0};
+    assert_int_equal(sc_store_each_hit(s, &num, 1, 1, on_hit, &h, &e), SC_OK);
+    assert_int_equal(h.calls, 1);
+    return h.found[0] ? h.text[0] : NULL;
+}
+
+/* Readers map the file (store.c: READER_MMAP).  A reader that mapped it
+** must still see what commits later, in pages past the end of its mapping
+** once a checkpoint has grown the file (19 MB, more than SQLite's
+** automatic checkpoint). */
+static void test_readers_map_and_follow_the_file(void **state)
+{
+    (void)state;
+    sc_store *s;
+    sc_err e = {0};
+    assert_int_equal(sc_store_open(dir, &s, &e), SC_OK);
+    conn *c = sc_st_borrow(s);
+    assert_non_null(c);
+    assert_true(sc_st_lookup_num(c, "PRAGMA mmap_size", NULL) >= 1 << 30);
+    sc_st_give_back(s, c);
+
+    enum { N = 800, BODY = 24000 };
+    char *body = malloc(BODY + 64);
+    char *first = NULL, *last = NULL;
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    for (int i = 0; i < N; i++) {
+        if (i == 1) {                  /* the reader maps a one-document file */
+            assert_int_equal(sc_store_commit(s, &e), SC_OK);
+            char *t = hit_text(s, sc_store_num_of(s, first));
+            assert_non_null(t);
+            assert_memory_equal(t, "标题\n0000 ", 12);
+            free(t);
+            assert_int_equal(sc_store_begin(s, &e), SC_OK);
+        }
+        int k = snprintf(body, 64, "标题\n%04d ", i);
+        memset(body + k, 'a' + i % 26, BODY);
+        body[k + BODY] = 0;
+        sc_doc d;
+        make_doc(&d, NULL, body, (size_t)k, 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1));
+        int status;
+        char *dup = NULL;
+        assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+        assert_int_equal(status, SC_PUT_ADDED);
+        if (i == 0) first = strdup(d.id);
+        if (i == N - 1) last = strdup(d.id);
+        sc_doc_free(&d);
+        free(dup);
+    }
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    struct stat sb;
+    char path[600];
+    snprintf(path, sizeof path, "%s/library.db", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > 4 << 20);     /* checkpointed: the file grew */
+    char *t = hit_text(s, sc_store_num_of(s, last));
+    assert_non_null(t);
+    assert_memory_equal(t, "标题\n0799 ", 12);
+    assert_int_equal(strlen(t), 12 + BODY);
+    assert_int_equal(t[12 + BODY - 1], 'a' + 799 % 26);
+    free(t);
+    t = hit_text(s, sc_store_num_of(s, first));
+    assert_non_null(t);
+    assert_int_equal(t[12], 'a');
+    free(t);
+    free(first);
+    free(last);
+    free(body);
     sc_store_close(s);
 }
 
@@ -417,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_rollback_leaves_nothing),
         cmocka_unit_test(test_near_duplicates_rollback_reopen_delete),
         cmocka_unit_test(test_near_duplicates_other_writer_and_migration),
+        cmocka_unit_test(test_readers_map_and_follow_the_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
