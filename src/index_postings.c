@@ -48,6 +48,47 @@ static inline int rice_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, ui
     return b <= limit ? 0 : -1;
 }
 
+/* Decodes Rice(k) values at *bit into out[*i..) until out[n - 1] is
+** written or, once out[upto - 1] is, a value reaches target (sum only).
+** Each value v is stored as v + 1 (sum = 0: tfs) or as *acc += v + 1
+** (sum = 1: doc numbers, positions).  rice_read's chain per value is a
+** load, a shift and a ctz; here one 8-byte load serves every code that
+** lies whole inside it (five or six of a block's doc gaps), so the chain
+** is a ctz and a shift: a third less time per value.  A code that does not
+** fit, or escapes, is read by rice_read.  Leaves *bit <= limit or fails. */
+static inline __attribute__((always_inline)) int rice_run(const uint8_t *bs, uint64_t *bit, uint64_t limit,
+                                                          uint32_t k, uint32_t *restrict out, uint32_t *i,
+                                                          uint32_t upto, uint32_t n, uint64_t *acc,
+                                                          uint64_t target, int sum)
+{
+    uint64_t b = *bit, a = *acc, mask = (1ull << k) - 1;
+    uint32_t j = *i;
+    while (j < upto || (sum && j < n && a < target)) {
+        uint64_t x = peek(bs, b);
+        uint32_t avail = 64 - (uint32_t)(b & 7), used = 0;
+        while (x) {
+            uint32_t q = (uint32_t)__builtin_ctzll(x), len = q + 1 + k;
+            if (used + len > avail || q >= SC_SEG_RICE_ESC) break;
+            uint64_t v = (uint64_t)(q << k | (uint32_t)(x >> (q + 1) & mask)) + 1;
+            out[j++] = (uint32_t)(sum ? (a += v) : v);
+            x >>= len;
+            used += len;
+            if (!(j < upto || (sum && j < n && a < target))) break;
+        }
+        b += used;
+        if (!used) {
+            uint32_t v;
+            if (rice_read(bs, &b, limit, k, &v)) return -1;
+            out[j++] = (uint32_t)(sum ? (a += (uint64_t)v + 1) : (uint64_t)v + 1);
+        }
+        if (b > limit) return -1;
+    }
+    *bit = b;
+    *acc = a;
+    *i = j;
+    return 0;
+}
+
 /* Reads w <= 32 bits at *bit. */
 static inline int fixed_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t w, uint32_t *v)
 {
@@ -80,15 +121,13 @@ static inline int tb_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint
 static inline __attribute__((always_inline)) int positions_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, uint32_t len,
                                                                  uint32_t tf, uint32_t *restrict out)
 {
-    uint32_t p, g;
+    uint32_t p;
     if (len < 2 || fixed_read(bs, bit, limit, sc_seg_pos_width(len - 1), &p) || p > len - 2) return -1;
     out[0] = p;
     if (tf > 1) {
-        uint32_t k = sc_seg_gap_k(len, p, tf), j = 1;
-        do {
-            if (rice_read(bs, bit, limit, k, &g)) return -1;
-            out[j] = p += g + 1;
-        } while (++j < tf);
+        uint32_t j = 1;
+        uint64_t acc = p;
+        if (rice_run(bs, bit, limit, sc_seg_gap_k(len, p, tf), out, &j, tf, tf, &acc, 0, 1)) return -1;
     }
     return 0;
 }
@@ -195,14 +234,11 @@ static int load_small(sc_postit *it, const uint8_t *p, const uint8_t *end, uint3
 ** query. */
 static int decode_docs(sc_postit *it, uint32_t upto, uint32_t target)
 {
-    const uint8_t *bs = it->bs;
-    uint64_t bit = it->dbit, limit = it->limit, d = it->dval;
-    uint32_t *restrict docs = it->docs, k = it->dk, v, i = it->dn, n = it->n;
+    uint64_t bit = it->dbit, d = it->dval;
+    uint32_t i = it->dn, n = it->n;
     if (upto > n) upto = n;
-    while (i < upto || (i < n && docs[i - 1] < target)) {
-        if (rice_read(bs, &bit, limit, k, &v)) return -1;
-        docs[i++] = (uint32_t)(d += (uint64_t)v + 1);
-    }
+    /* docs[i - 1] (i >= 1: load_block decodes the first) is d */
+    if (rice_run(it->bs, &bit, it->limit, it->dk, it->docs, &i, upto, n, &d, target, 1)) return -1;
     if (i > it->dn && d >= it->n_docs) return -1;
     if (i == n && it->dn < n) {
         if (it->last != UINT32_MAX && d != it->last) return -1;
@@ -223,12 +259,10 @@ static int load_tfs(sc_postit *it)
     if (all_docs(it)) return -1;           /* the tfs follow the docs */
     const uint8_t *bs = it->bs;
     uint64_t bit = it->tf_bit, limit = it->limit;
-    uint32_t *restrict tfs = it->tfs, k, v, zero = 0, n = it->n;
-    if (fixed_read(bs, &bit, limit, 5, &k)) return -1;
-    for (uint32_t i = 0; i < n; i++) {
-        if (rice_read(bs, &bit, limit, k, &v)) return -1;
-        zero |= (tfs[i] = v + 1) == 0;
-    }
+    uint32_t *restrict tfs = it->tfs, k, zero = 0, n = it->n, i = 0;
+    uint64_t unused = 0;
+    if (fixed_read(bs, &bit, limit, 5, &k) || rice_run(bs, &bit, limit, k, tfs, &i, n, n, &unused, 0, 0)) return -1;
+    for (i = 0; i < n; i++) zero |= tfs[i] == 0;
     it->pos_bit = it->pos_next = bit;
     if (zero || (!it->positional && !ends_at(bit, limit))) return -1;
     uint64_t total = 0;
