@@ -2,8 +2,11 @@
 """compare.py RUNDIR — the benchmark table from one bench/run.sh run.
 
 Reads RUNDIR/queries.txt (N queries), RUNDIR/sucai/{build.tsv, batch.out}
-and RUNDIR/peers/NAME/{build.tsv, query.out, index/}.  Query files that hold
-the set twice (warm-up) are measured on the second pass only.
+and RUNDIR/peers/NAME/{build.tsv, query.out, index/}.  Query files hold the
+set 1 + PASSES times (run.sh, peers.sh): the first pass is warm-up, and a
+query's time is the median of its times in the other passes, so that one
+pass that meets the machine busy does not decide it.  A file with the set
+once (ripgrep) is measured as it is.
 Prints a Markdown table: build seconds, index size on disk (du, MB = 10^6
 bytes), median / p99 / mean ms per query, and each engine's median latency
 and build time as a multiple of sucai's; "hits≠rg" counts the queries whose
@@ -69,9 +72,21 @@ def peer_results(d, n):
                 res[int(p[0])] = (int(p[1]), float(p[2]))
     if not res:
         return None
-    if max(res) >= 2 * n:
-        res = {q - n: v for q, v in res.items() if q > n}
-    return res
+    return by_query(res, n)
+
+
+def by_query(res, n):
+    """{qno over all passes: (hits, ms)} -> {qno 1..n: (hits of the last
+    pass, median ms over the passes after the first)}."""
+    passes = (max(res) + n - 1) // n
+    if passes < 2:
+        return res
+    out = {}
+    for q in range(1, n + 1):
+        runs = [res[q + k * n] for k in range(1, passes) if q + k * n in res]
+        ms = [v[1] for v in runs if v[1] is not None]
+        out[q] = (runs[-1][0] if runs else None, median(ms))
+    return out
 
 
 def sucai_results(d, n):
@@ -80,16 +95,14 @@ def sucai_results(d, n):
             lines = [ln for ln in f if ln.strip()]
     except OSError:
         return None
-    if len(lines) >= 2 * n:
-        lines = lines[n:2 * n]
     res = {}
-    for i, ln in enumerate(lines[:n], 1):
+    for i, ln in enumerate(lines, 1):
         try:
             o = json.loads(ln)
             res[i] = (int(o['total']), float(o['took_ms']))
         except (ValueError, KeyError, TypeError):
             res[i] = (None, None)
-    return res
+    return by_query(res, n) if res else None
 
 
 def fmt(x, nd=1):

@@ -6,8 +6,9 @@
 #   index.log   index.sh's stderr
 #   query.out   query.sh's output (qno TAB hits TAB ms TAB query ...)
 # Queries run with TOPK=10 and SNIPPET=1 (where the peer supports it).  All
-# peers but the scan baseline get the query file twice in one process (the
-# first pass is JVM/cache warm-up; compare.py reads the second pass only).
+# peers but the scan baseline get the query file 1 + PASSES (default 3)
+# times in one process: the first pass is JVM/cache warm-up, and compare.py
+# takes each query's median over the others.
 # A peer whose build.tsv and query.out exist is skipped unless FORCE=1.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,7 @@ for p in "${peers[@]}"; do
   printf '%s\t%s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" \
     "$(du -sb "$d/index" | cut -f1)" >"$d/build.tsv"
   if [ "$p" = ripgrep ] || [ "$p" = grep ]; then cp "$qf" "$d/queries.txt"
-  else cat "$qf" "$qf" >"$d/queries.txt"; fi
+  else for _ in $(seq 0 "${PASSES:-3}"); do cat "$qf"; done >"$d/queries.txt"; fi
   echo "peers.sh: $p: querying $(date -u +%T)"
   if ! TOPK=10 SNIPPET=1 "$peers_dir/$p/query.sh" "$d/index" "$d/queries.txt" >"$d/query.out" 2>"$d/query.err"; then
     echo "peers.sh: $p: query FAILED (see $d/query.err)"; continue
