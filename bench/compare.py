@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """compare.py RUNDIR — the benchmark table from one bench/run.sh run.
 
-Reads RUNDIR/queries.txt (N queries), RUNDIR/sucai/{build.tsv, batch.out}
-and RUNDIR/peers/NAME/{build.tsv, query.out, index/}.  Query files hold the
-set 1 + PASSES times (run.sh, peers.sh): the first pass is warm-up, and a
-query's time is the median of its times in the other passes, so that one
-pass that meets the machine busy does not decide it.  A file with the set
-once (ripgrep) is measured as it is.
+Reads RUNDIR/queries.txt (N queries), RUNDIR/sucai/{build.tsv, batch.out,
+batch.R.out} and RUNDIR/peers/NAME/{build.tsv, query.out, query.R.out,
+index/}.  Query files that hold the set twice (warm-up) are measured on the
+second pass only.  The R files are further rounds of the same runs (run.sh
+RUNS), each engine once a round: a query's time is its median over the
+rounds, so that no engine's figure rests on one process meeting this VM in
+a slow or a fast mood (one process's median moves by up to 40 % from one
+run to the next, and runs alternate between moods).
 Prints a Markdown table: build seconds, index size on disk (du, MB = 10^6
 bytes), median / p99 / mean ms per query, and each engine's median latency
 and build time as a multiple of sucai's; "hits≠rg" counts the queries whose
@@ -58,51 +60,60 @@ def read_build(path):
         return None
 
 
-def peer_results(d, n):
-    """-> {qno: (hits, ms)} for the measured pass."""
-    res = {}
-    try:
-        f = open(os.path.join(d, 'query.out'), encoding='utf-8')
-    except OSError:
-        return None
-    with f:
-        for line in f:
-            p = line.rstrip('\n').split('\t')
-            if len(p) >= 3 and p[0].isdigit():
-                res[int(p[0])] = (int(p[1]), float(p[2]))
-    if not res:
-        return None
-    return by_query(res, n)
+def rounds(d, first):
+    """The files of every round of runs in d: first, then first's name
+    with .2, .3, ... before its extension."""
+    base, ext = os.path.splitext(first)
+    names = [first] + sorted((f for f in os.listdir(d) if f.startswith(base + '.') and f.endswith(ext)
+                              and f[len(base) + 1:-len(ext)].isdigit()),
+                             key=lambda f: int(f[len(base) + 1:-len(ext)])) if os.path.isdir(d) else []
+    return [os.path.join(d, f) for f in names if os.path.exists(os.path.join(d, f))]
 
 
-def by_query(res, n):
-    """{qno over all passes: (hits, ms)} -> {qno 1..n: (hits of the last
-    pass, median ms over the passes after the first)}."""
-    passes = (max(res) + n - 1) // n
-    if passes < 2:
-        return res
+def over_rounds(runs, n):
+    """[{qno: (hits, ms)} per round] -> {qno: (hits of the first round, median ms)}."""
+    runs = [r for r in runs if r]
+    if not runs:
+        return None
     out = {}
-    for q in range(1, n + 1):
-        runs = [res[q + k * n] for k in range(1, passes) if q + k * n in res]
-        ms = [v[1] for v in runs if v[1] is not None]
-        out[q] = (runs[-1][0] if runs else None, median(ms))
+    for q in runs[0]:
+        ms = [r[q][1] for r in runs if q in r and r[q][1] is not None]
+        out[q] = (runs[0][q][0], median(ms))
     return out
 
 
+def peer_results(d, n):
+    """-> {qno: (hits, ms)} for the measured pass, median over the rounds."""
+    runs = []
+    for path in rounds(d, 'query.out'):
+        res = {}
+        with open(path, encoding='utf-8') as f:
+            for line in f:
+                p = line.rstrip('\n').split('\t')
+                if len(p) >= 3 and p[0].isdigit():
+                    res[int(p[0])] = (int(p[1]), float(p[2]))
+        if res and max(res) >= 2 * n:
+            res = {q - n: v for q, v in res.items() if q > n}
+        runs.append(res)
+    return over_rounds(runs, n)
+
+
 def sucai_results(d, n):
-    try:
-        with open(os.path.join(d, 'batch.out'), encoding='utf-8') as f:
+    runs = []
+    for path in rounds(d, 'batch.out'):
+        with open(path, encoding='utf-8') as f:
             lines = [ln for ln in f if ln.strip()]
-    except OSError:
-        return None
-    res = {}
-    for i, ln in enumerate(lines, 1):
-        try:
-            o = json.loads(ln)
-            res[i] = (int(o['total']), float(o['took_ms']))
-        except (ValueError, KeyError, TypeError):
-            res[i] = (None, None)
-    return by_query(res, n) if res else None
+        if len(lines) >= 2 * n:
+            lines = lines[n:2 * n]
+        res = {}
+        for i, ln in enumerate(lines[:n], 1):
+            try:
+                o = json.loads(ln)
+                res[i] = (int(o['total']), float(o['took_ms']))
+            except (ValueError, KeyError, TypeError):
+                res[i] = (None, None)
+        runs.append(res)
+    return over_rounds(runs, n)
 
 
 def fmt(x, nd=1):
@@ -136,6 +147,8 @@ def main():
         return median(ms), pct(ms, 99), (sum(ms) / len(ms) if ms else None), len(ms)
 
     s_med, _, _, _ = stats(engines['sucai'])
+    nr = {name: len(rounds(os.path.join(run, 'sucai') if name == 'sucai' else os.path.join(run, 'peers', name),
+                           'batch.out' if name == 'sucai' else 'query.out')) for name in engines}
     s_build = engines['sucai']['build']
     print('| engine | build s | index MB | median ms | p99 ms | mean ms | queries | '
           'median × sucai | build × sucai | hits ≠ rg |')
@@ -151,6 +164,8 @@ def main():
             LABEL.get(name, name), fmt(e['build']), fmt(size, 0), fmt(med, 2), fmt(p99, 2),
             fmt(mean, 2), cnt, fmt(ratio, 1), fmt(bratio, 1),
             '—' if diff is None or name == 'ripgrep' else diff))
+    print('\nquery times: per query, the median over each engine\'s rounds of runs (%s)'
+          % ', '.join('%s %d' % (name, k) for name, k in nr.items()))
     try:
         with open(os.path.join(sd, 'build_parts')) as f:
             print('\nsucai build = %s' % f.read().strip())

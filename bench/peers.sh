@@ -6,10 +6,12 @@
 #   index.log   index.sh's stderr
 #   query.out   query.sh's output (qno TAB hits TAB ms TAB query ...)
 # Queries run with TOPK=10 and SNIPPET=1 (where the peer supports it).  All
-# peers but the scan baseline get the query file 1 + PASSES (default 3)
-# times in one process: the first pass is JVM/cache warm-up, and compare.py
-# takes each query's median over the others.
+# peers but the scan baseline get the query file twice in one process (the
+# first pass is JVM/cache warm-up; compare.py reads the second pass only).
 # A peer whose build.tsv and query.out exist is skipped unless FORCE=1.
+# RUN=r (r >= 2) only queries again, into query.r.out (run.sh interleaves
+# such runs of every engine, and compare.py takes each query's median over
+# them).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 peers_dir=${SUCAI_PEERS:-$root/../shared/peers}
@@ -17,8 +19,16 @@ corpus=$(realpath "$1"); qf=$(realpath "$2"); mkdir -p "$3"; work=$(realpath "$3
 peers=("$@")
 [ ${#peers[@]} -eq 0 ] && peers=(sqlite-fts5-trigram groonga-bigram xapian-cjk-ngram lucene-cjk ripgrep)
 chmod 755 "$work"
+run=${RUN:-1}
 for p in "${peers[@]}"; do
   d=$work/$p
+  if [ "$run" -gt 1 ]; then
+    [ -s "$d/build.tsv" ] && [ -s "$d/queries.txt" ] || { echo "peers.sh: $p: not indexed, no run $run"; continue; }
+    if [ "${FORCE:-0}" != 1 ] && grep -q '^# total' "$d/query.$run.out" 2>/dev/null; then continue; fi
+    TOPK=10 SNIPPET=1 "$peers_dir/$p/query.sh" "$d/index" "$d/queries.txt" >"$d/query.$run.out" 2>"$d/query.$run.err" \
+      || echo "peers.sh: $p: query run $run FAILED (see $d/query.$run.err)"
+    continue
+  fi
   if [ "${FORCE:-0}" != 1 ] && [ -s "$d/build.tsv" ] && grep -q '^# total' "$d/query.out" 2>/dev/null; then
     echo "peers.sh: $p already measured ($d)"; continue
   fi
@@ -32,7 +42,7 @@ for p in "${peers[@]}"; do
   printf '%s\t%s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')" \
     "$(du -sb "$d/index" | cut -f1)" >"$d/build.tsv"
   if [ "$p" = ripgrep ] || [ "$p" = grep ]; then cp "$qf" "$d/queries.txt"
-  else for _ in $(seq 0 "${PASSES:-3}"); do cat "$qf"; done >"$d/queries.txt"; fi
+  else cat "$qf" "$qf" >"$d/queries.txt"; fi
   echo "peers.sh: $p: querying $(date -u +%T)"
   if ! TOPK=10 SNIPPET=1 "$peers_dir/$p/query.sh" "$d/index" "$d/queries.txt" >"$d/query.out" 2>"$d/query.err"; then
     echo "peers.sh: $p: query FAILED (see $d/query.err)"; continue

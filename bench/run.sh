@@ -10,10 +10,8 @@
 #      of the JSONL, then `sucai index optimize`, timed together ->
 #      sucai/build.tsv (parts -> sucai/build_parts); index = du of
 #      library/index, library.db reported separately
-#   3. sucai search --batch over the query file 1 + PASSES (default 3)
-#      times in one process (the first pass warms up; a query's time is its
-#      median over the others, as for the peers; took_ms per query, count +
-#      top 10 + snippets;
+#   3. sucai search --batch over the query file twice in one process
+#      (second pass measured; took_ms per query, count + top 10 + snippets;
 #      peak RSS of that process -> sucai/batch_rss_kb, and the peaks of
 #      its VmRSS, RssAnon and RssFile -> sucai/batch_rss_parts_kb)
 #   4. the peers (bench/peers.sh: SQLite FTS5 trigram, Groonga, Xapian,
@@ -24,7 +22,12 @@
 #      --library (300 random queries incl. quoted phrases + writers' + the
 #      benchmark's queries, against a brute-force scan) -> exact.log
 #   6. bench/compare.py prints the table (also written to table.md)
-# Env: SUCAI (binary), PEERS="a b" (subset), PASSES, SKIP_PEERS=1, SKIP_EXACT=1,
+#   4b. RUNS (default 3) rounds of query runs in all: after the first,
+#      each round runs sucai's batch (sucai/batch.R.out) and every peer's
+#      queries (peers.sh RUN=R) once more, one engine after the other, so
+#      that every engine meets the machine in each of its moods; a query's
+#      time is its median over the rounds (compare.py)
+# Env: SUCAI (binary), PEERS="a b" (subset), RUNS, SKIP_PEERS=1, SKIP_EXACT=1,
 # REUSE_SUCAI=1 (keep an earlier run's sucai library and ingest time).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd); cd "$root"
@@ -68,8 +71,8 @@ else
     "$(du -sB1 "$lib/index" | cut -f1)" "$(cat "$lib"/library.db* | wc -c)" >"$sd/build.tsv"
 fi
 echo "run.sh: sucai search --batch $(date -u +%T)"
-export PASSES=${PASSES:-3}     # measured passes after the warm-up one, for every engine
-for _ in $(seq 0 "$PASSES"); do cat "$qf"; done >"$sd/queries2.txt"
+cat "$qf" "$qf" >"$sd/queries2.txt"
+rm -f "$sd"/batch.[0-9]*.out
 t0=$(date +%s.%N)
 /usr/bin/time -f %M -o "$sd/batch_rss_kb" \
   "$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.out" 2>"$sd/batch.err" &
@@ -90,11 +93,19 @@ awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f\n", b-a}' >"$sd/batch_wall_s"
 # --- peers ---------------------------------------------------------------
 if [ "${SKIP_PEERS:-0}" != 1 ]; then
   # a peer's earlier result is only reused for the same corpus and queries
-  key=$(stat -c %s "$corpus"; md5sum <"$qf"; echo "passes $PASSES")
+  key=$(stat -c %s "$corpus"; md5sum <"$qf")
   if [ "$(cat "$out/peers/key" 2>/dev/null)" != "$key" ]; then rm -rf "$out/peers"; fi
   mkdir -p "$out/peers"; printf '%s' "$key" >"$out/peers/key"
   bench/peers.sh "$corpus" "$qf" "$out/peers" ${PEERS:-}
 fi
+
+# --- more rounds of query runs, every engine once a round ----------------
+for r in $(seq 2 "${RUNS:-3}"); do
+  echo "run.sh: round $r of query runs $(date -u +%T)"
+  "$sucai" --library "$lib" search --batch --as member --limit 10 <"$sd/queries2.txt" >"$sd/batch.$r.out" 2>>"$sd/batch.err" \
+    || echo "run.sh: sucai search --batch (round $r) failed (see $sd/batch.err)" >&2
+  [ "${SKIP_PEERS:-0}" != 1 ] && RUN=$r bench/peers.sh "$corpus" "$qf" "$out/peers" ${PEERS:-}
+done
 
 # --- exactness -----------------------------------------------------------
 rm -f "$out/exact.log"             # an earlier run's verdict is not this library's
