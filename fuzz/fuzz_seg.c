@@ -188,9 +188,13 @@ static void walk(const sc_seg *s)
             const uint32_t *ps = sc_postit_positions(&it, &m);
             for (uint32_t j = 0; ps && j < m; j++) sink += ps[j];
         }
-        sc_postit_init(&it, &t);
-        for (uint32_t d = 0; d < s->n_docs; d += 1 + d / 3)
+        sc_postit_init(&it, &t);     /* positions reached by skipping: a block's position groups */
+        for (uint32_t d = 0; d < s->n_docs; d += 1 + d / 3) {
             if (sc_postit_advance(&it, d) == SC_DOC_END) break;
+            uint32_t m;
+            const uint32_t *ps = sc_postit_positions(&it, &m);
+            for (uint32_t j = 0; ps && j < m; j++) sink += ps[j];
+        }
     }
     sc_postit_free(&it);
     (void)sink;

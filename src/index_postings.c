@@ -155,6 +155,8 @@ void sc_postit_init(sc_postit *it, const sc_term *t)
     it->lens = t->lens;
     it->n_docs = t->n_docs;
     it->positional = SC_KEY_POSITIONAL(t->key);
+    it->pos_groups = t->pos_groups;
+    it->group_w = 0;
     it->nblocks = (t->df + SC_BLOCK - 1) / SC_BLOCK;
     it->end = t->p + t->len;
     it->skip = NULL;
@@ -263,6 +265,15 @@ static int load_tfs(sc_postit *it)
     uint64_t unused = 0;
     if (fixed_read(bs, &bit, limit, 5, &k) || rice_run(bs, &bit, limit, k, tfs, &i, n, n, &unused, 0, 0)) return -1;
     for (i = 0; i < n; i++) zero |= tfs[i] == 0;
+    it->group_w = 0;
+    if (it->pos_groups && it->positional && n > SC_SEG_POS_GROUP) {     /* format 3 */
+        uint64_t table;
+        if (fixed_read(bs, &bit, limit, 5, &it->group_w)) return -1;
+        it->group_at = bit;
+        table = (uint64_t)((n - 1) / SC_SEG_POS_GROUP) * it->group_w;
+        if (table > limit - bit) return -1;
+        bit += table;
+    }
     it->pos_bit = it->pos_next = bit;
     if (zero || (!it->positional && !ends_at(bit, limit))) return -1;
     uint64_t total = 0;
@@ -376,6 +387,14 @@ uint32_t sc_postit_advance(sc_postit *it, uint32_t target)
     return it->doc = it->docs[it->i];
 }
 
+/* Where the positions of group g >= 1 of the loaded block start, from its
+** first doc's (load_tfs checked that the table lies inside the block). */
+static inline uint64_t group_start(const sc_postit *it, uint32_t g)
+{
+    uint64_t at = it->group_at + (uint64_t)(g - 1) * it->group_w;
+    return peek(it->bs, at) & ((1ull << it->group_w) - 1);
+}
+
 /* Decodes the loaded block's positions up to its current doc: a phrase's
 ** candidates are few and far between, and the positions of the docs after
 ** the last one asked for are never needed.  -1 on damage. */
@@ -385,9 +404,19 @@ static int load_positions(sc_postit *it)
     uint32_t i = it->pos_done, upto = it->i + 1, n_docs = it->n_docs;
     const uint8_t *bs = it->bs;
     const uint32_t *docs = it->docs, *tfs = it->tfs, *lens = it->lens;
-    uint32_t *restrict o = it->pos + it->poff[i];
     uint64_t bit = it->pos_next, limit = it->limit;
+    uint32_t g = it->i / SC_SEG_POS_GROUP;
+    if (it->group_w && g * SC_SEG_POS_GROUP > i) {
+        /* jump to the current doc's group: the docs before it, never
+           asked for, are never decoded (an iterator only goes forward) */
+        bit = it->pos_bit + group_start(it, g);
+        if (bit > limit) return -1;
+        i = g * SC_SEG_POS_GROUP;
+    }
+    uint32_t *restrict o = it->pos + it->poff[i];
     for (; i < upto; i++) {
+        if (it->group_w && i % SC_SEG_POS_GROUP == 0 && i && bit != it->pos_bit + group_start(it, i / SC_SEG_POS_GROUP))
+            return -1;                 /* the table disagrees with the positions */
         if (docs[i] >= n_docs || positions_read(bs, &bit, limit, lens[docs[i]], tfs[i], o)) return -1;
         o += tfs[i];
     }
@@ -415,8 +444,11 @@ int sc_postit_bits(sc_postit *it, const sc_term *t, sc_post_bits *b)
     else if (it->skip) b->skip += (uint64_t)(it->blocks - it->skip) * 8;
     for (uint32_t blk = 0; blk < it->nblocks && t->df > SC_SEG_SMALL_DF; blk++) {
         if (!load_block(it, blk) || load_tfs(it)) return -1;
+        uint64_t groups = it->pos_groups && it->positional && it->n > SC_SEG_POS_GROUP
+                              ? 5 + (uint64_t)((it->n - 1) / SC_SEG_POS_GROUP) * it->group_w : 0;
         b->docs += it->tf_bit;
-        b->tfs += it->pos_bit - it->tf_bit;
+        b->tfs += it->pos_bit - it->tf_bit - groups;
+        b->skip += groups;
         if (!it->positional) { b->tfs += it->limit - it->pos_bit; continue; }
         it->i = it->n - 1;
         if (load_positions(it)) return -1;

@@ -67,6 +67,7 @@ enum { SC_COL_NUM, SC_COL_LEN, SC_COL_TITLE_LEN, SC_COL_YEAR, SC_COL_DATE, SC_CO
 typedef struct sc_seg {
     atomic_int refs;
     uint32_t no;                 /* seg-NNNNNN.sxs */
+    uint32_t version;            /* of its format (index_seg.c) */
     char *path;
     const uint8_t *map;
     size_t size;
@@ -111,6 +112,7 @@ typedef struct sc_term {
     uint64_t len;
     const uint32_t *lens;        /* the segment's doc lengths (positions) */
     uint32_t n_docs;
+    int pos_groups;              /* its blocks say where position groups start (format 3) */
 } sc_term;
 
 /* Finds key; returns 1 and fills *t, or 0. */
@@ -141,6 +143,9 @@ typedef struct sc_postit {
     const uint8_t *bs;            /* the loaded block's bit stream */
     uint64_t limit, tf_bit, pos_bit;  /* its bits; where tfs, positions start */
     uint64_t pos_next;            /* where the positions of doc pos_done start */
+    int pos_groups;               /* sc_term.pos_groups */
+    uint32_t group_w;             /* bits of a group's start in the block's table, 0: none */
+    uint64_t group_at;            /* where that table starts */
     const uint32_t *lens;
     uint32_t n_docs;
     uint32_t docs[SC_BLOCK], tfs[SC_BLOCK], poff[SC_BLOCK + 1];

@@ -19,7 +19,12 @@
 #include "index_seg.h"
 
 #define SC_SEG_MAGIC "SCXSEG01"
-#define SC_SEG_VERSION 2u
+#define SC_SEG_VERSION 3u
+#define SC_SEG_VERSION_OLDEST 2u  /* still read: its blocks have no position groups */
+#define SC_SEG_POS_GROUP 32       /* format 3: where every 32nd doc's positions start */
+/* The format sc_segw writes: SC_SEG_VERSION, except in tests that make a
+** segment of the oldest format still read. */
+extern uint32_t sc_segw_version;
 #define SC_SEG_HDR 128
 #define SC_SEG_POST_PAD 64
 #define SC_SEG_SMALL_DF 3       /* lists this short are one bit stream */

@@ -187,9 +187,45 @@ static int put_small(const sc_segw *w, sc_buf *out, const uint32_t *docs, const 
     return 0;
 }
 
+uint32_t sc_segw_version = SC_SEG_VERSION;
+
+/* Bits put_positions takes for one document's positions (as it checks
+** nothing, a bad list gets some size and then put_positions' error). */
+static uint64_t positions_bits(uint32_t len, const uint32_t *pos, uint32_t tf)
+{
+    uint64_t bits = len > 1 ? sc_seg_pos_width(len - 1) : 0;
+    uint32_t k = tf > 1 && len > 1 && pos[0] <= len - 2 ? sc_seg_gap_k(len, pos[0], tf) : 0;
+    for (uint32_t j = 1; j < tf; j++) {
+        uint32_t q = (pos[j] - pos[j - 1] - 1) >> k;
+        bits += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
+    }
+    return bits;
+}
+
+/* Format 3's position groups of a block of m > SC_SEG_POS_GROUP docs: a
+** 5-bit width w, then for g = 1, 2, ... where the positions of doc
+** g * SC_SEG_POS_GROUP start, in w bits, counted from the first doc's;
+** w = 0 (no table) when they do not fit in 31 bits or are all 0. */
+static void put_groups(const sc_segw *w, bitw *bw, const uint32_t *docs, const uint32_t *tfs, uint32_t m,
+                       const uint32_t *pos)
+{
+    uint64_t start[SC_BLOCK / SC_SEG_POS_GROUP], off = 0;
+    uint32_t ng = (m - 1) / SC_SEG_POS_GROUP;
+    for (uint32_t i = 0; i < m; pos += tfs[i++]) {
+        if (i && i % SC_SEG_POS_GROUP == 0) start[i / SC_SEG_POS_GROUP - 1] = off;
+        off += positions_bits(w->lens[docs[i]], pos, tfs[i]);
+    }
+    uint32_t width = sc_seg_bits_for(start[ng - 1]);
+    if (width > 31) width = 0;
+    bw_put(bw, width, 5);
+    for (uint32_t g = 0; width && g < ng; g++) bw_put(bw, start[g], width);
+}
+
 /* A block of m <= SC_BLOCK docs as one bit stream: Rice-coded doc gaps
 ** (the first from base, the others minus 1), Rice-coded tf - 1, each
-** array after its 5-bit parameter, then [positions].  Returns as put_small. */
+** array after its 5-bit parameter, then (format 3, more than
+** SC_SEG_POS_GROUP docs) the position groups, then [positions].  Returns
+** as put_small. */
 static int put_block(const sc_segw *w, sc_buf *out, const uint32_t *docs, const uint32_t *tfs, uint32_t m,
                      uint32_t base, const uint32_t *pos)
 {
@@ -201,12 +237,13 @@ static int put_block(const sc_segw *w, sc_buf *out, const uint32_t *docs, const 
         v[i] = docs[i] - from;
         np += tfs[i];
     }
-    uint8_t *o = reserve_codes(out, m, pos ? np : 0);
+    uint8_t *o = reserve_codes(out, m + 2, pos ? np : 0);     /* + the groups' 101 bits */
     if (!o) return -2;
     bitw bw = {o, 0, 0};
     rice_array(&bw, v, m);
     for (uint32_t i = 0; i < m; i++) v[i] = tfs[i] - 1;
     rice_array(&bw, v, m);
+    if (pos && sc_segw_version >= 3 && m > SC_SEG_POS_GROUP) put_groups(w, &bw, docs, tfs, m, pos);
     for (uint32_t i = 0; pos && i < m; pos += tfs[i++])
         if (put_positions(&bw, w->lens[docs[i]], pos, tfs[i])) return -1;
     out->len += bw_end(&bw, o);
@@ -573,7 +610,7 @@ int sc_segw_finish(sc_segw *w, sc_err *err)
     if (fwrite(tr, 1, 16, w->f) != 16) w->failed = 1;
     uint8_t *h = w->hdr;
     memcpy(h, SC_SEG_MAGIC, 8);
-    wr32(h + 8, SC_SEG_VERSION);
+    wr32(h + 8, sc_segw_version);
     wr32(h + 12, w->n_docs);
     wr64(h + 16, w->n_terms);
     wr64(h + 40, w->post_off);

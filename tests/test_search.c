@@ -177,10 +177,22 @@ static void assert_walk(sc_postit *it, const sc_term *t, const uint32_t *docs, c
     assert_int_equal(sc_postit_next(it), SC_DOC_END);
 }
 
-/* Writes one term with random postings, reads it back with next/advance. */
+static void codec_round_trips(void);
+
+/* Writes one term with random postings, reads it back with next/advance,
+** in the current format and in the oldest one still read (format 2: no
+** position groups).  Advancing far checks positions too: format 3 jumps to
+** a doc's group of SC_SEG_POS_GROUP instead of decoding the docs before. */
 static void test_codec(void **state)
 {
     (void)state;
+    for (sc_segw_version = SC_SEG_VERSION_OLDEST; sc_segw_version <= SC_SEG_VERSION; sc_segw_version++)
+        codec_round_trips();
+    sc_segw_version = SC_SEG_VERSION;
+}
+
+static void codec_round_trips(void)
+{
     char path[600];
     snprintf(path, sizeof path, "%s/codec.sxs", dir);
     srand(7);
@@ -208,6 +220,7 @@ static void test_codec(void **state)
             assert_int_equal(sc_segw_finish(w, &e), SC_OK);
             sc_seg *s;
             assert_int_equal(sc_seg_open(path, 1, &s, &e), SC_OK);
+            assert_int_equal(s->version, sc_segw_version);
             assert_int_equal(sc_seg_check(s, &e), SC_OK);
             sc_term t;
             assert_int_equal(sc_seg_term(s, SC_KEY_UNI('b'), &t), 0);
@@ -215,12 +228,21 @@ static void test_codec(void **state)
             assert_int_equal(t.df, cnt);
             sc_postit it = {0};
             assert_walk(&it, &t, docs, tfs, cnt, pos);
-            /* advance: to every third doc's successor, through skips */
+            /* advance: to random docs' predecessors' successors, through
+               skips and position groups, with their positions */
+            uint32_t *poff = malloc((cnt + 1) * 4);
+            poff[0] = 0;
+            for (uint32_t i = 0; i < cnt; i++) poff[i + 1] = poff[i] + tfs[i];
             sc_postit_init(&it, &t);
-            for (uint32_t i = 0; i < cnt; i += 1 + (uint32_t)(rand() % 200)) {
-                uint32_t target = i ? docs[i - 1] + 1 : 0;
+            for (uint32_t i = 0; i < cnt; i += 1 + (uint32_t)(rand() % (i % 2 ? 200 : 40))) {
+                uint32_t target = i ? docs[i - 1] + 1 : 0, m;
                 assert_int_equal(sc_postit_advance(&it, target), docs[i]);
+                const uint32_t *ps = sc_postit_positions(&it, &m);
+                assert_non_null(ps);
+                assert_int_equal(m, tfs[i]);
+                assert_memory_equal(ps, pos + poff[i], m * sizeof *ps);
             }
+            free(poff);
             assert_int_equal(sc_postit_advance(&it, docs[cnt - 1] + 1), SC_DOC_END);
             sc_postit_free(&it);
             sc_seg_release(s);
@@ -898,6 +920,66 @@ static void patch(const char *path, long at, const void *bytes, size_t n)
     fix_crcs(path);
 }
 
+/* Format 3's position groups: a start that disagrees with the positions
+** (checksums made right) fails the check, which decodes every doc in
+** turn, and an iterator that jumps by it reads nothing outside the mapping. */
+static void test_position_groups_damage(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/groups.sxs", dir);
+    enum { N = 100 };
+    sc_docmeta dm[N];
+    uint32_t docs[N], tfs[N], pos[N];
+    for (uint32_t i = 0; i < N; i++) {
+        dm[i] = (sc_docmeta){i, 5000, 3, 2020, 20200101, "t", "s", "id"};
+        docs[i] = i, tfs[i] = 1, pos[i] = 1 + i;
+    }
+    sc_segw *w;
+    sc_err e = {0};
+    assert_int_equal(sc_segw_open(path, &w, &e), SC_OK);
+    assert_int_equal(sc_segw_docs(w, dm, N, &e), SC_OK);
+    assert_int_equal(sc_segw_term(w, SC_KEY_BI('a', 'b'), docs, tfs, N, pos, &e), SC_OK);
+    assert_int_equal(sc_segw_finish(w, &e), SC_OK);
+    sc_seg *s;
+    sc_term t;
+    sc_postit it = {0};
+    assert_int_equal(sc_seg_open(path, 1, &s, &e), SC_OK);
+    assert_int_equal(sc_seg_term(s, SC_KEY_BI('a', 'b'), &t), 1);
+    sc_postit_init(&it, &t);
+    assert_int_equal(sc_postit_advance(&it, 70), 70);
+    uint32_t m;
+    const uint32_t *ps = sc_postit_positions(&it, &m);
+    assert_non_null(ps);
+    assert_int_equal(m, 1);
+    assert_int_equal(ps[0], 71);
+    /* 13 bits a doc's position (len 5000): groups start at 416, 832, 1248 */
+    assert_int_equal(it.group_w, 11);
+    uint64_t at = (uint64_t)(it.bs - s->map) * 8 + it.group_at;
+    sc_postit_free(&it);
+    sc_seg_release(s);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    uint8_t byte;
+    assert_int_equal(fseek(f, (long)(at / 8), SEEK_SET), 0);
+    assert_int_equal(fread(&byte, 1, 1, f), 1);
+    fclose(f);
+    byte ^= (uint8_t)(1u << (at % 8));     /* group 1 starts at 417 */
+    patch(path, (long)(at / 8), &byte, 1);
+    assert_int_equal(sc_seg_open(path, 1, &s, &e), SC_OK);
+    assert_int_equal(sc_seg_check(s, &e), SC_EINDEX);
+    assert_int_equal(sc_seg_term(s, SC_KEY_BI('a', 'b'), &t), 1);
+    sc_postit_init(&it, &t);
+    for (uint32_t d = 33; d < N; d += 9) {
+        if (sc_postit_advance(&it, d) == SC_DOC_END) break;
+        ps = sc_postit_positions(&it, &m);
+        for (uint32_t j = 0; ps && j < m; j++) assert_true(ps[j] < 5000);
+    }
+    sc_postit_free(&it);
+    sc_seg_release(s);
+    unlink(path);
+}
+
 /* Damage that the checksums do not catch (they were made right): each part
 ** of format 2 is validated by open or by check, and random damage in the
 ** postings gives SC_OK or SC_EINDEX and reads nothing outside the mapping. */
@@ -1069,6 +1151,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_codec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seg_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_position_groups_damage, setup, teardown),
         cmocka_unit_test(test_query_errors),
         cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paywall, setup, teardown),
