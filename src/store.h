@@ -62,7 +62,8 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err);
 ** sc_doc_free.  Thread-safe. */
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *doc, sc_err *err);
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *err);
-/* What search hits show of documents nums[0..n), in order: cb gets
+/* What search hits show of documents nums[0..n), in ascending numbers
+** (equal ones in their order): cb gets
 ** (ctx, i, doc) with title, doc_type, year, date, free_chars and the text
 ** (free part only unless paid, as sc_store_get), every other field empty;
 ** doc is NULL for a number no longer stored.  The doc is freed when cb

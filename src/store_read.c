@@ -140,24 +140,34 @@ int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_s
                       sc_err *err)
 {
     if (!n) return SC_OK;
+    /* in ascending numbers: one hit's way down the B-tree warms the
+       pages the next one passes */
+    size_t *ord = malloc(n * sizeof *ord);
+    if (!ord) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j && nums[ord[j - 1]] > nums[i]; j--) ord[j] = ord[j - 1];
+        ord[j] = i;
+    }
     conn *c = sc_st_borrow(s);
-    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
+    if (!c) { free(ord); return sc_err_set(err, SC_EDB, "store: cannot open a reader"); }
     /* one read transaction: one round of file locks instead of one per
        document, and every hit read from the same state of the store */
     sqlite3_stmt *begin = sc_st_prep(c, "BEGIN"), *st = sc_st_prep(c, HIT_SQL[paid != 0]);
     int rc = SC_OK, in_tx = begin && sqlite3_step(begin) == SQLITE_DONE;
     sc_st_done(begin);
     if (!st) rc = sc_st_db_err(err, c->db, "get");
-    for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_bind_int64(st, 1, nums[i]);
+    for (size_t k = 0; k < n && !rc; k++) {
+        sqlite3_bind_int64(st, 1, nums[ord[k]]);
         sc_doc d;
         int row = sqlite3_step(st) == SQLITE_ROW;
         if (row && read_hit(st, paid, &d)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         sc_st_done(st);
         if (rc) break;
-        rc = cb(ctx, i, row ? &d : NULL);
+        rc = cb(ctx, ord[k], row ? &d : NULL);
         if (row) sc_doc_free(&d);
     }
+    free(ord);
     if (in_tx) {
         sqlite3_stmt *end = sc_st_prep(c, "COMMIT");
         if (!end || sqlite3_step(end) != SQLITE_DONE) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
