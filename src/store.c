@@ -3,6 +3,8 @@
 ** store_read.c. */
 #include "store.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -79,9 +81,19 @@ int sc_st_db_err(sc_err *err, sqlite3 *db, const char *what)
     return sc_err_set(err, SC_EDB, "store: %s: %s", what, sqlite3_errmsg(db));
 }
 
-#define READER_MMAP 2147418112
+/* Readers map the file (up to mmap_mb MB; SQLite's limit is 2 GiB in
+** Debian's build) instead of pread()ing a copy of each 16 KiB page: a
+** search's hits are pages of random documents, and the copy was a third of
+** fetching one (whole corpus: 11.8 -> 8.8 us a hit, median query -12 %).
+** The pages are the kernel's page cache, shared by every connection, not
+** the process's heap; but every reader connection maps the file on its own,
+** and resident-set figures count a page once per mapping that touched it
+** (SUCAI_STORE_MMAP_MB=0 reads by pread again).  The store never shrinks its
+** file (no VACUUM, no auto_vacuum), so a mapped page cannot vanish under a
+** reader; the writer keeps pread/pwrite. */
+#define MMAP_MB_DEFAULT 2047
 
-static int open_conn(const char *path, int readonly, sqlite3 **out, sc_err *err)
+static int open_conn(const char *path, int readonly, long mmap_mb, sqlite3 **out, sc_err *err)
 {
     sqlite3 *db = NULL;
     int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -93,29 +105,45 @@ static int open_conn(const char *path, int readonly, sqlite3 **out, sc_err *err)
     }
     sqlite3_busy_timeout(db, 10000);
     sqlite3_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
-    /* Readers map the file (up to SQLite's limit, 2 GiB in Debian's build)
-    ** instead of pread()ing a copy of each 16 KiB page: a search's hits
-    ** are pages of random documents, and the copy was a third of fetching
-    ** one (whole corpus: 11.8 -> 8.8 us a hit, median query -12 %).  The
-    ** pages are the kernel's page cache, shared by every connection, not
-    ** the process's heap.  The store never shrinks its file (no VACUUM,
-    ** no auto_vacuum), so a mapped page cannot vanish under a reader; the
-    ** writer keeps pread/pwrite. */
-    if (readonly) sqlite3_exec(db, "PRAGMA mmap_size=" SC_STR(READER_MMAP), NULL, NULL, NULL);
+    if (readonly && mmap_mb > 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA mmap_size=%lld", (long long)mmap_mb << 20);
+        sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
     *out = db;
+    return SC_OK;
+}
+
+/* SUCAI_STORE_MMAP_MB: how much of library.db readers map, 0 to 2047 MB. */
+static int mmap_setting(long *mb, sc_err *err)
+{
+    const char *v = getenv("SUCAI_STORE_MMAP_MB");
+    *mb = MMAP_MB_DEFAULT;
+    if (!v || !*v) return SC_OK;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || !isdigit((unsigned char)*v) || n > MMAP_MB_DEFAULT)
+        return sc_err_set(err, SC_EINVAL, "SUCAI_STORE_MMAP_MB: expected a number of MB from 0 to %d, got '%s'",
+                          MMAP_MB_DEFAULT, v);
+    *mb = n;
     return SC_OK;
 }
 
 int sc_store_open(const char *dir, sc_store **out, sc_err *err)
 {
     if (sodium_init() < 0) return sc_err_set(err, SC_EINTERNAL, "libsodium failed to initialise");
+    long mmap_mb;
+    int rc = mmap_setting(&mmap_mb, err);
+    if (rc) return rc;
     sc_store *s = calloc(1, sizeof *s);
     if (!s) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    s->mmap_mb = mmap_mb;
     sc_buf p = SC_BUF_INIT;
     sc_buf_addf(&p, "%s/library.db", dir);
     s->path = sc_buf_detach(&p);
     pthread_mutex_init(&s->pool_lock, NULL);
-    int rc = s->path ? open_conn(s->path, 0, &s->w.db, err) : sc_err_set(err, SC_ENOMEM, "out of memory");
+    rc = s->path ? open_conn(s->path, 0, 0, &s->w.db, err) : sc_err_set(err, SC_ENOMEM, "out of memory");
     s->db = s->w.db;
     if (rc == SC_OK) {
         char *msg = NULL;
@@ -153,7 +181,7 @@ conn *sc_st_borrow(sc_store *s)
     pthread_mutex_unlock(&s->pool_lock);
     if (c) return c;
     c = calloc(1, sizeof *c);
-    if (c && open_conn(s->path, 1, &c->db, NULL) != SC_OK) { free(c); c = NULL; }
+    if (c && open_conn(s->path, 1, s->mmap_mb, &c->db, NULL) != SC_OK) { free(c); c = NULL; }
     return c;
 }
 

@@ -48,6 +48,7 @@ struct sc_store {
     int n_pool;
     sc_near *near;               /* the writer's near-duplicate table, or NULL (store_near.c) */
     int64_t data_version;        /* PRAGMA data_version when near was last known good */
+    long mmap_mb;                /* of library.db each reader maps (store.c) */
 };
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.

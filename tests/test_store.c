@@ -214,6 +214,35 @@ static void test_readers_map_and_follow_the_file(void **state)
     sc_store_close(s);
 }
 
+/* SUCAI_STORE_MMAP_MB sets how much readers map (0: none, pread), and a
+** bad value is refused at open with the variable's name. */
+static void test_reader_mmap_setting(void **state)
+{
+    (void)state;
+    static const struct { const char *v; int64_t want; } ok[] = {{"0", 0}, {"16", 16 << 20}, {"", 2047ll << 20}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        sc_store *s;
+        sc_err e = {0};
+        setenv("SUCAI_STORE_MMAP_MB", ok[i].v, 1);
+        assert_int_equal(sc_store_open(dir, &s, &e), SC_OK);
+        conn *c = sc_st_borrow(s);
+        assert_non_null(c);
+        assert_true(sc_st_lookup_num(c, "PRAGMA mmap_size", NULL) == ok[i].want);
+        sc_st_give_back(s, c);
+        sc_store_close(s);
+    }
+    static const char *const bad[] = {"x", "-1", "2048", "12abc", " 5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        sc_store *s = NULL;
+        sc_err e = {0};
+        setenv("SUCAI_STORE_MMAP_MB", bad[i], 1);
+        assert_int_equal(sc_store_open(dir, &s, &e), SC_EINVAL);
+        assert_null(s);
+        assert_non_null(strstr(e.msg, "SUCAI_STORE_MMAP_MB"));
+    }
+    unsetenv("SUCAI_STORE_MMAP_MB");
+}
+
 /* n copies of s, for documents long enough to be compared by simhash. */
 static char *repeat(const char *s, int n)
 {
@@ -497,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_near_duplicates_rollback_reopen_delete),
         cmocka_unit_test(test_near_duplicates_other_writer_and_migration),
         cmocka_unit_test(test_readers_map_and_follow_the_file),
+        cmocka_unit_test(test_reader_mmap_setting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
