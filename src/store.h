@@ -65,9 +65,11 @@ int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *er
 /* What search hits show of documents nums[0..n), in ascending numbers
 ** (equal ones in their order): cb gets
 ** (ctx, i, doc) with title, doc_type, year, date, free_chars and the text
-** (free part only unless paid, as sc_store_get), every other field empty;
-** doc is NULL for a number no longer stored.  The doc is freed when cb
-** returns; a non-zero return stops the walk and is returned.  All are read
+** (free part only unless paid, as sc_store_get; doc->len bytes, not always
+** followed by a NUL: it may be read in place from the store's page),
+** every other field empty; doc is NULL for a number no longer stored.  The
+** doc is valid until cb returns; a non-zero return stops the walk and is
+** returned.  All are read
 ** in one read transaction, so they come from one state of the store.
 ** Thread-safe. */
 typedef int (*sc_store_hit_cb)(void *ctx, size_t i, const sc_doc *doc);

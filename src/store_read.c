@@ -4,6 +4,7 @@
 ** reads run beside the writer and beside each other. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,24 +114,40 @@ static const char *const HIT_SQL[2] = {
     "SELECT title, doc_type, year, date, free_chars, free_text FROM docs WHERE num = ?1",
     "SELECT title, doc_type, year, date, free_chars, free_text, paid_text FROM docs WHERE num = ?1"};
 
-/* One row of HIT_SQL into d; SC_ENOMEM when a copy fails. */
-static int read_hit(sqlite3_stmt *st, int paid, sc_doc *d)
+/* One row of HIT_SQL into d; SC_ENOMEM when a copy fails.  A text with
+** no paid part (or none asked for) is borrowed from the row, not copied:
+** *borrowed is then set, and d->text is valid until the statement moves
+** on (as a blob it is read in place from the mapped page; as text SQLite
+** would first copy it to add a terminator). */
+static int read_hit(sqlite3_stmt *st, int paid, sc_doc *d, int *borrowed)
 {
     memset(d, 0, sizeof *d);
+    *borrowed = 0;
     d->title = sc_st_col_str(st, 0);
     d->doc_type = sc_st_col_str(st, 1);
     d->year = sqlite3_column_int(st, 2);
     d->date = sc_st_col_str(st, 3);
     d->free_chars = (size_t)sqlite3_column_int64(st, 4);
-    const void *f = sqlite3_column_text(st, 5);
+    const void *f = sqlite3_column_blob(st, 5);
     size_t fl = (size_t)sqlite3_column_bytes(st, 5);
-    const void *p = paid ? sqlite3_column_text(st, 6) : NULL;
+    const void *p = paid ? sqlite3_column_blob(st, 6) : NULL;
     size_t pl = p ? (size_t)sqlite3_column_bytes(st, 6) : 0;
-    d->text = malloc(fl + pl + 1);        /* exactly: texts run to megabytes */
-    if (!d->text || !d->title) { sc_doc_free(d); return SC_ENOMEM; }
-    if (fl) memcpy(d->text, f, fl);
-    if (pl) memcpy(d->text + fl, p, pl);
-    d->text[fl + pl] = 0;
+    if (!pl && f) {
+        d->text = (char *)(uintptr_t)f;
+        *borrowed = 1;
+    } else {
+        d->text = malloc(fl + pl + 1);    /* exactly: texts run to megabytes */
+        if (d->text) {
+            if (fl) memcpy(d->text, f, fl);
+            if (pl) memcpy(d->text + fl, p, pl);
+            d->text[fl + pl] = 0;
+        }
+    }
+    if (!d->text || !d->title) {
+        if (*borrowed) d->text = NULL;
+        sc_doc_free(d);
+        return SC_ENOMEM;
+    }
     d->free_len = fl;
     d->len = fl + pl;
     return SC_OK;
@@ -160,12 +177,17 @@ int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_s
     for (size_t k = 0; k < n && !rc; k++) {
         sqlite3_bind_int64(st, 1, nums[ord[k]]);
         sc_doc d;
-        int row = sqlite3_step(st) == SQLITE_ROW;
-        if (row && read_hit(st, paid, &d)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        int borrowed = 0, got = 0;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            if (read_hit(st, paid, &d, &borrowed)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+            else got = 1;
+        }
+        if (!rc) rc = cb(ctx, ord[k], got ? &d : NULL);       /* while the row is there */
+        if (got) {
+            if (borrowed) d.text = NULL;
+            sc_doc_free(&d);
+        }
         sc_st_done(st);
-        if (rc) break;
-        rc = cb(ctx, ord[k], row ? &d : NULL);
-        if (row) sc_doc_free(&d);
     }
     free(ord);
     if (in_tx) {
