@@ -26,6 +26,7 @@
 #define CONTEXT_BEFORE 20
 #define SPAN (SC_SNIPPET_CHARS - CONTEXT_BEFORE)
 #define CHUNK 4096
+#define FIRST_CHUNK 256            /* most hits show an early occurrence */
 #define KEEP (SC_Q_MAX_PHRASE + CONTEXT_BEFORE)   /* carried into the next chunk */
 
 /* A positive phrase of the query; id: its place among the alternatives of
@@ -175,7 +176,10 @@ static int scan_body(scan *sc, size_t body, const phr *ph, size_t np, uint32_t n
     sc->base = sc->have = 0;
     occv found = {0};
     int rc = SC_OK;
-    for (int eof = 0; !eof && !rc;) {
+    /* chunks grow from FIRST_CHUNK to CHUNK: the occurrences the index
+       counted are often all in the first lines, and the rest of the
+       text is then never normalised */
+    for (size_t chunk = FIRST_CHUNK, eof = 0; !eof && !rc; chunk = chunk < CHUNK ? chunk * 2 : CHUNK) {
         /* keep what a start not yet tested may need: its phrase's tail
            is ahead, its snippet's start CONTEXT_BEFORE behind */
         size_t keep = next > sc->base + CONTEXT_BEFORE ? next - CONTEXT_BEFORE : sc->base;
@@ -185,9 +189,9 @@ static int scan_body(scan *sc, size_t body, const phr *ph, size_t np, uint32_t n
         sc->have -= drop;
         sc->base = keep;
         size_t got = sc_normalize_step(sc->text, sc->len, &sc->pos, &sc->prev, sc->cps + sc->have,
-                                       sc->off + sc->have, CHUNK);
+                                       sc->off + sc->have, chunk);
         sc->have += got;
-        eof = got < CHUNK || sc->pos >= sc->len;
+        eof = got < chunk || sc->pos >= sc->len;
         size_t end = sc->base + sc->have;
         size_t lim = eof ? end : end + 1 >= maxn + next ? end + 1 - maxn : next;
         found.n = 0;
