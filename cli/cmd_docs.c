@@ -63,27 +63,11 @@ static void flush_now_and_then(void)
     last = now;
 }
 
-/* A JSON string as jansson's compact dump writes it (\b \f \n \r \t,
-** other controls as \u00XX in capitals, the rest as is). */
-static void add_json_str(sc_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    sc_buf_addc(b, '"');
-    for (const char *run = s;; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        sc_buf_add(b, run, (size_t)(s - run));
-        if (!c) break;
-        const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
-                      : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
-        if (e) sc_buf_add(b, e, 2);
-        else sc_buf_add(b, (char[]){'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}, 6);
-        run = s + 1;
-    }
-    sc_buf_addc(b, '"');
-}
-
 static int valid(const char *s) { return !s || sc_utf8_check(s, strlen(s)) == strlen(s); }
+
+/* s as a JSON string, escaped as jansson's compact dump does it
+** (sc_buf_add_json_str). */
+static void json_str(sc_buf *b, const char *s) { sc_buf_add_json_str(b, s, strlen(s)); }
 
 /* The result as one JSON line, written by hand: building and dumping a
 ** jansson object was 7 % of an import of short poems.  Byte for byte what
@@ -96,15 +80,15 @@ static int print_result_fast(const sc_ingest_result *r)
         return 0;
     sc_buf b = SC_BUF_INIT;
     sc_buf_add(&b, "{\"file\":", 8);
-    add_json_str(&b, r->file);
+    json_str(&b, r->file);
     sc_buf_add(&b, ",\"status\":", 10);
-    add_json_str(&b, r->status);
+    json_str(&b, r->status);
     sc_buf_add(&b, ",\"id\":", 6);
-    if (r->id) add_json_str(&b, r->id); else sc_buf_add(&b, "null", 4);
-    if (r->dup_of) { sc_buf_add(&b, ",\"duplicate_of\":", 16); add_json_str(&b, r->dup_of); }
-    if (r->title) { sc_buf_add(&b, ",\"title\":", 9); add_json_str(&b, r->title); }
+    if (r->id) json_str(&b, r->id); else sc_buf_add(&b, "null", 4);
+    if (r->dup_of) { sc_buf_add(&b, ",\"duplicate_of\":", 16); json_str(&b, r->dup_of); }
+    if (r->title) { sc_buf_add(&b, ",\"title\":", 9); json_str(&b, r->title); }
     sc_buf_add(&b, ",\"error\":", 9);
-    if (r->error) add_json_str(&b, r->error); else sc_buf_add(&b, "null", 4);
+    if (r->error) json_str(&b, r->error); else sc_buf_add(&b, "null", 4);
     sc_buf_add(&b, "}\n", 2);
     int ok = !b.oom;
     if (ok) fwrite(b.data, 1, b.len, stdout);

@@ -55,7 +55,7 @@ void sc_buf_add_cp(sc_buf *b, uint32_t cp)
 
 void sc_buf_add_json_str(sc_buf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
+    static const char hex[] = "0123456789ABCDEF";     /* as jansson writes them */
     sc_buf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
         size_t run = i;            /* a run that needs no escape, copied at once */
@@ -65,6 +65,8 @@ void sc_buf_add_json_str(sc_buf *b, const char *s, size_t n)
         switch (c) {
         case '"': sc_buf_add(b, "\\\"", 2); break;
         case '\\': sc_buf_add(b, "\\\\", 2); break;
+        case '\b': sc_buf_add(b, "\\b", 2); break;
+        case '\f': sc_buf_add(b, "\\f", 2); break;
         case '\n': sc_buf_add(b, "\\n", 2); break;
         case '\r': sc_buf_add(b, "\\r", 2); break;
         case '\t': sc_buf_add(b, "\\t", 2); break;

@@ -28,7 +28,7 @@ void sc_buf_adds(sc_buf *b, const char *s);
 void sc_buf_addc(sc_buf *b, char c);
 void sc_buf_addf(sc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sc_buf_add_cp(sc_buf *b, uint32_t cp);       /* one code point as UTF-8 */
-void sc_buf_add_json_str(sc_buf *b, const char *s, size_t n); /* quoted, escaped */
+void sc_buf_add_json_str(sc_buf *b, const char *s, size_t n); /* quoted, escaped as jansson's compact dump escapes */
 char *sc_buf_detach(sc_buf *b);                    /* caller frees; never NULL unless oom */
 void sc_buf_reset(sc_buf *b);                      /* len = 0, keeps memory */
 void sc_buf_free(sc_buf *b);

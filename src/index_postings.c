@@ -56,6 +56,12 @@ static inline int rice_read(const uint8_t *bs, uint64_t *bit, uint64_t limit, ui
 ** lies whole inside it (five or six of a block's doc gaps), so the chain
 ** is a ctz and a shift: a third less time per value.  A code that does not
 ** fit, or escapes, is read by rice_read.  Leaves *bit <= limit or fails. */
+/* Whether rice_run wants another value: below upto, or (sum) below target. */
+static inline int rice_more(uint32_t j, uint32_t upto, uint32_t n, uint64_t a, uint64_t target, int sum)
+{
+    return j < upto || (sum && j < n && a < target);
+}
+
 static inline __attribute__((always_inline)) int rice_run(const uint8_t *bs, uint64_t *bit, uint64_t limit,
                                                           uint32_t k, uint32_t *restrict out, uint32_t *i,
                                                           uint32_t upto, uint32_t n, uint64_t *acc,
@@ -63,7 +69,7 @@ static inline __attribute__((always_inline)) int rice_run(const uint8_t *bs, uin
 {
     uint64_t b = *bit, a = *acc, mask = (1ull << k) - 1;
     uint32_t j = *i;
-    while (j < upto || (sum && j < n && a < target)) {
+    while (rice_more(j, upto, n, a, target, sum)) {
         uint64_t x = peek(bs, b);
         uint32_t avail = 64 - (uint32_t)(b & 7), used = 0;
         while (x) {
@@ -73,7 +79,7 @@ static inline __attribute__((always_inline)) int rice_run(const uint8_t *bs, uin
             out[j++] = (uint32_t)(sum ? (a += v) : v);
             x >>= len;
             used += len;
-            if (!(j < upto || (sum && j < n && a < target))) break;
+            if (!rice_more(j, upto, n, a, target, sum)) break;
         }
         b += used;
         if (!used) {
@@ -255,6 +261,10 @@ static int decode_docs(sc_postit *it, uint32_t upto, uint32_t target)
 
 static int all_docs(sc_postit *it) { return it->dn < it->n ? decode_docs(it, it->n, 0) : 0; }
 
+/* Does the loaded block carry position groups (format 3, a pair, more
+** than SC_SEG_POS_GROUP docs)? */
+static int has_groups(const sc_postit *it) { return it->pos_groups && it->positional && it->n > SC_SEG_POS_GROUP; }
+
 /* The tfs of the loaded block, and where its positions start. */
 static int load_tfs(sc_postit *it)
 {
@@ -264,9 +274,8 @@ static int load_tfs(sc_postit *it)
     uint32_t *restrict tfs = it->tfs, k, zero = 0, n = it->n, i = 0;
     uint64_t unused = 0;
     if (fixed_read(bs, &bit, limit, 5, &k) || rice_run(bs, &bit, limit, k, tfs, &i, n, n, &unused, 0, 0)) return -1;
-    for (i = 0; i < n; i++) zero |= tfs[i] == 0;
     it->group_w = 0;
-    if (it->pos_groups && it->positional && n > SC_SEG_POS_GROUP) {     /* format 3 */
+    if (has_groups(it)) {
         uint64_t table;
         if (fixed_read(bs, &bit, limit, 5, &it->group_w)) return -1;
         it->group_at = bit;
@@ -275,9 +284,14 @@ static int load_tfs(sc_postit *it)
         bit += table;
     }
     it->pos_bit = it->pos_next = bit;
-    if (zero || (!it->positional && !ends_at(bit, limit))) return -1;
+    if (!it->positional && !ends_at(bit, limit)) return -1;
     uint64_t total = 0;
-    for (uint32_t i = 0; i < n; i++) { it->poff[i] = (uint32_t)total; total += tfs[i]; }
+    for (i = 0; i < n; i++) {
+        zero |= tfs[i] == 0;
+        it->poff[i] = (uint32_t)total;
+        total += tfs[i];
+    }
+    if (zero) return -1;
     if (it->positional && (total > limit - bit + n || pos_room(it, total))) return -1;   /* >= 1 bit a gap */
     it->poff[n] = (uint32_t)total;
     it->tfs_ready = 1;
@@ -444,8 +458,7 @@ int sc_postit_bits(sc_postit *it, const sc_term *t, sc_post_bits *b)
     else if (it->skip) b->skip += (uint64_t)(it->blocks - it->skip) * 8;
     for (uint32_t blk = 0; blk < it->nblocks && t->df > SC_SEG_SMALL_DF; blk++) {
         if (!load_block(it, blk) || load_tfs(it)) return -1;
-        uint64_t groups = it->pos_groups && it->positional && it->n > SC_SEG_POS_GROUP
-                              ? 5 + (uint64_t)((it->n - 1) / SC_SEG_POS_GROUP) * it->group_w : 0;
+        uint64_t groups = has_groups(it) ? 5 + (uint64_t)((it->n - 1) / SC_SEG_POS_GROUP) * it->group_w : 0;
         b->docs += it->tf_bit;
         b->tfs += it->pos_bit - it->tf_bit - groups;
         b->skip += groups;

@@ -96,6 +96,13 @@ static void rice_write(bitw *w, uint32_t k, uint32_t v)
     }
 }
 
+/* Bits of v as a Rice(k) code (rice_write). */
+static inline uint32_t rice_bits(uint32_t v, uint32_t k)
+{
+    uint32_t q = v >> k;
+    return q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
+}
+
 /* The Rice parameter that codes v[0..n) in the fewest bits: the one for
 ** the mean, or one either side; the three costs in one pass. */
 static uint32_t rice_pick(const uint32_t *v, uint32_t n)
@@ -106,10 +113,7 @@ static uint32_t rice_pick(const uint32_t *v, uint32_t n)
     uint32_t lo = k0 ? k0 - 1 : 0, nk = k0 + 1 < 32 ? k0 + 2 - lo : 32 - lo;
     uint64_t cost[3] = {0, 0, 0};
     for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = 0; j < nk; j++) {
-            uint32_t k = lo + j, q = v[i] >> k;
-            cost[j] += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
-        }
+        for (uint32_t j = 0; j < nk; j++) cost[j] += rice_bits(v[i], lo + j);
     /* k0 wins ties, then the smaller k (the order the old search tried) */
     uint32_t best = k0;
     uint64_t best_cost = cost[k0 - lo];
@@ -195,10 +199,7 @@ static uint64_t positions_bits(uint32_t len, const uint32_t *pos, uint32_t tf)
 {
     uint64_t bits = len > 1 ? sc_seg_pos_width(len - 1) : 0;
     uint32_t k = tf > 1 && len > 1 && pos[0] <= len - 2 ? sc_seg_gap_k(len, pos[0], tf) : 0;
-    for (uint32_t j = 1; j < tf; j++) {
-        uint32_t q = (pos[j] - pos[j - 1] - 1) >> k;
-        bits += q < SC_SEG_RICE_ESC ? q + 1 + k : SC_SEG_RICE_ESC + 1 + 32;
-    }
+    for (uint32_t j = 1; j < tf; j++) bits += rice_bits(pos[j] - pos[j - 1] - 1, k);
     return bits;
 }
 

@@ -480,8 +480,7 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     for (size_t i = 0; i < q.n; i++) x.n_alts += q.c[i].n;
     x.occ_known = 1;
     for (size_t i = 0; i < q.n; i++)
-        for (size_t j = 0; j < q.c[i].n; j++)
-            for (size_t k = 0; k < q.c[i].alts[j].n; k++) x.occ_known &= q.c[i].alts[j].cps[k] != '\n';
+        for (size_t j = 0; j < q.c[i].n; j++) x.occ_known &= !sc_phrase_has_nl(&q.c[i].alts[j]);
     x.idf = calloc(x.n_alts + 1, sizeof *x.idf);
     if ((x.terms = malloc(sizeof *x.terms))) x.terms->n = 0;
     if (!x.idf) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }

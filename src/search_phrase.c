@@ -25,7 +25,7 @@
 ** parts (706 candidates of 大量通过 on the whole corpus, one match). */
 #define GAP_AFTER 16
 
-static int phrase_has_nl(const sc_qalt *a)
+int sc_phrase_has_nl(const sc_qalt *a)
 {
     for (size_t i = 0; i < a->n; i++) if (a->cps[i] == '\n') return 1;
     return 0;
@@ -64,7 +64,7 @@ int sc_pm_init(pmatch *pm, const sc_seg *seg, sc_terms *terms, const sc_qalt *a,
     pm->terms = terms;
     pm->title_only = a->kind == SC_Q_TITLE;
     pm->need_stats = need_stats;
-    if (!a->n || phrase_has_nl(a)) { pm->dead = 1; return SC_OK; }
+    if (!a->n || sc_phrase_has_nl(a)) { pm->dead = 1; return SC_OK; }
     size_t cap = a->n == 1 ? 1 : a->n / 2 + 2;
     pm->its = calloc(cap, sizeof *pm->its);
     pm->offs = calloc(cap, sizeof *pm->offs);

@@ -48,6 +48,8 @@ typedef struct pmatch {
 /* Bigram offsets covering a phrase of n >= 2 characters (0, 2, 4, ...
 ** and n - 2) into offs; returns their count. */
 size_t sc_phrase_cover(size_t n, uint32_t *offs);
+/* Does the phrase hold a line break (then it matches nothing)? */
+int sc_phrase_has_nl(const sc_qalt *a);
 /* Sets pm up for phrase a in seg; need_stats: tf and title counts are
 ** wanted (scoring).  SC_OK or SC_ENOMEM. */
 int sc_pm_init(pmatch *pm, const sc_seg *seg, sc_terms *terms, const sc_qalt *a, int need_stats);

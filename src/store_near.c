@@ -58,8 +58,8 @@ static int bucket_push(bucket *k, uint32_t ix)
     return SC_OK;
 }
 
-/* Appends e (its num larger than any held) and files it in its buckets. */
-static int push(sc_near *t, const near_ent *e)
+/* Appends e to the entries, not yet to the buckets. */
+static int append(sc_near *t, const near_ent *e)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 1024;
@@ -68,10 +68,15 @@ static int push(sc_near *t, const near_ent *e)
         t->ent = p;
         t->cap = cap;
     }
-    uint32_t ix = (uint32_t)t->n;
     t->ent[t->n++] = *e;
+    return SC_OK;
+}
+
+/* Files entry ix in its four buckets (after those of smaller numbers). */
+static int file(sc_near *t, uint32_t ix)
+{
     for (int b = 0; b < 4; b++)
-        if (bucket_push(&t->b[band_key(e->simhash, b)], ix)) return SC_ENOMEM;
+        if (bucket_push(&t->b[band_key(t->ent[ix].simhash, b)], ix)) return SC_ENOMEM;
     return SC_OK;
 }
 
@@ -92,24 +97,16 @@ static int load(sc_store *s)
     s->near = t;
     sqlite3_stmt *st = sc_st_prep(&s->w, sql);
     if (!st) { sc_near_drop(s); return SC_EDB; }
-    near_ent *all = NULL;
-    size_t n = 0, cap = 0;
     int rc = SC_OK, step;
     while (rc == SC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4096;
-            near_ent *p = realloc(all, cap * sizeof *p);
-            if (!p) { rc = SC_ENOMEM; break; }
-            all = p;
-        }
-        all[n++] = (near_ent){sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-                              (uint64_t)sqlite3_column_int64(st, 2)};
+        near_ent e = {sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+                      (uint64_t)sqlite3_column_int64(st, 2)};
+        rc = append(t, &e);
     }
     if (rc == SC_OK && step != SQLITE_DONE) rc = SC_EDB;
     sc_st_done(st);
-    if (n) qsort(all, n, sizeof *all, cmp_num);   /* the index is in (chars, simhash) order */
-    for (size_t i = 0; rc == SC_OK && i < n; i++) rc = push(t, &all[i]);
-    free(all);
+    if (t->n) qsort(t->ent, t->n, sizeof *t->ent, cmp_num);   /* the index is in (chars, simhash) order */
+    for (size_t i = 0; rc == SC_OK && i < t->n; i++) rc = file(t, (uint32_t)i);
     if (rc) sc_near_drop(s);
     return rc;
 }
@@ -145,7 +142,8 @@ int sc_near_add(sc_store *s, int64_t num, uint64_t h, size_t chars)
         return SC_OK;
     }
     near_ent e = {num, h, chars};
-    int rc = push(t, &e);
+    int rc = append(t, &e);
+    if (!rc) rc = file(t, (uint32_t)(t->n - 1));
     if (rc) sc_near_drop(s);
     return rc;
 }
