@@ -280,6 +280,33 @@ static void test_chunk_edge(void **state)
     }
 }
 
+/* A run of 200 ideographic spaces and tabs is one character: the
+** occurrences X and B on either side of it share a window, which must win
+** over the lone ones (at the start, and A), for every f that moves X
+** across the end of a chunk. */
+static void test_whitespace_run_in_window(void **state)
+{
+    (void)state;
+    for (size_t f = 200; f < 261; f++) {
+        sc_buf b = SC_BUF_INIT;
+        sc_buf_adds(&b, "标题\n廉政");
+        for (size_t i = 0; i < 700; i++) sc_buf_adds(&b, "文");
+        sc_buf_adds(&b, "廉政");                      /* A */
+        for (size_t i = 0; i < f; i++) sc_buf_adds(&b, "文");
+        sc_buf_adds(&b, "廉政");                      /* X */
+        for (size_t i = 0; i < 200; i++) sc_buf_adds(&b, i % 7 ? "　" : " \t");
+        for (size_t i = 0; i < 30; i++) sc_buf_adds(&b, "字");
+        sc_buf_adds(&b, "廉政");                      /* B */
+        for (size_t i = 0; i < 300; i++) sc_buf_adds(&b, "尾");
+        sc_doc d = make_doc("标题", b.data, b.len);
+        sc_hit h = check_doc(&d, 1, "廉政");
+        assert_int_equal(h.n_highlights, 2);          /* the pair, not a lone one */
+        assert_non_null(strstr(h.snippet, "字廉政尾"));
+        hit_free(&h);
+        sc_buf_free(&b);
+    }
+}
+
 /* Every occurrence counts: 3,000 lone ones, then the only window holding
 ** five (an implementation that stopped counting at 2,000 missed it). */
 static void test_many_occurrences(void **state)
@@ -413,6 +440,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalize_step),
         cmocka_unit_test(test_chunk_edge),
+        cmocka_unit_test(test_whitespace_run_in_window),
         cmocka_unit_test(test_many_occurrences),
         cmocka_unit_test(test_paywall_flag),
         cmocka_unit_test(test_random),
