@@ -122,6 +122,79 @@ size_t sc_normalize_step(const char *s, size_t len, size_t *pos, uint32_t *prev,
     return off ? step(s, len, pos, prev, cps, off, max, 1) : step(s, len, pos, prev, cps, NULL, max, 0);
 }
 
+/* fold(cp) == ' ': below 0x80 as the table says; above, only U+00A0,
+** U+1680, U+2000-U+205F and U+3000 can (normalize.h; full-width forms fold
+** to ASCII other than the space) */
+static inline int folds_to_space(uint32_t cp)
+{
+    if (cp < 0x80) return fold[cp] == ' ';
+    return (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x205F) || cp == 0x3000) && fold[cp] == ' ';
+}
+
+/* maybe_space reads byte j of a loaded word at bits 8j..8j+7 */
+#define LITTLE_ENDIAN_WORDS (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
+
+/* High bit of each byte of x that equals v (exact per byte). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned v)
+{
+    uint64_t t = x ^ (ONES * v);
+    return ~(((t & ~HIGH) + ~HIGH) | t) & HIGH;
+}
+
+/* Does the word hold a byte that may start whitespace: ASCII up to the
+** space, or the leads of the others (0xC2, 0xE1, 0xE2, 0xE3)?  0xE3 also
+** leads most CJK punctuation, so it counts only before 0x80 0x80 (U+3000)
+** or where its followers lie past the word. */
+static inline int maybe_space(uint64_t x)
+{
+    uint64_t low = ((x & ~HIGH) + ONES * (0x80 - 0x21)) | x;   /* high bit clear: byte < 0x21 */
+    if (~low & HIGH) return 1;
+    if (bytes_eq(x, 0xC2) | bytes_eq(x, 0xE1) | bytes_eq(x, 0xE2)) return 1;
+    uint64_t e3 = bytes_eq(x, 0xE3);
+    if (!e3) return 0;
+    uint64_t b80 = bytes_eq(x, 0x80);
+    /* an E3 in the last two bytes, or one followed by 80 80 */
+    return (e3 >> 48) != 0 || (e3 & (b80 >> 8) & (b80 >> 16)) != 0;
+}
+
+size_t sc_normalize_skip(const char *s, size_t len, size_t *pos, uint32_t *prev, size_t n)
+{
+    sc_norm_init();
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = *pos, k = 0;
+    uint32_t pv = *prev;
+    while (i < len) {
+        /* a word that starts a code point, holds no whitespace, and whose
+           starts all fall before the n-th: count them; a start's character
+           is not a space, so the state becomes "not after a space" */
+        if (LITTLE_ENDIAN_WORDS && i + 8 <= len && k + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, u + i, 8);
+            if ((u[i] & 0xC0) != 0x80 && !maybe_space(x)) {
+                uint64_t cont = x & ~(x << 1) & HIGH;          /* 10xxxxxx */
+                k += 8 - (size_t)__builtin_popcountll(cont);
+                pv = 1;
+                i += 8;
+                while (i < len && (u[i] & 0xC0) == 0x80) i++;  /* finish the last character */
+                continue;
+            }
+        }
+        size_t j = i;
+        uint32_t cp = next_cp(u, len, &j);
+        int ws = folds_to_space(cp);
+        if (ws && pv == ' ') { i = j; continue; }   /* folded away */
+        if (k == n) break;
+        k++;
+        pv = ws ? ' ' : 1;                             /* only ' ' is ever compared */
+        i = j;
+    }
+    *pos = i;
+    *prev = pv;
+    return k;
+}
+
 int sc_normalize(const char *s, size_t len, int want_off, sc_norm *o)
 {
     sc_norm_init();

@@ -52,6 +52,17 @@ int sc_normalize(const char *s, size_t len, int want_off, sc_norm *out);
 size_t sc_normalize_step(const char *s, size_t len, size_t *pos, uint32_t *prev, uint32_t *cps, uint32_t *off,
                          size_t max);
 
+/* Passes over n normalised code points of valid UTF-8 s from *pos (carrying
+** *prev as sc_normalize_step does), and over the whitespace that the next
+** one would fold away, without producing them: *pos is then the byte offset
+** of the code point sc_normalize_step would emit next (len when the text
+** ends first).  Returns how many were passed (fewer than n only at the
+** end).  Only whitespace is looked up, eight bytes at a time where there
+** is none, so that a snippet reaches its window several times faster than
+** by normalising the text before it.  (On invalid UTF-8 the count may
+** differ from sc_normalize_step's; no byte outside s is read.) */
+size_t sc_normalize_skip(const char *s, size_t len, size_t *pos, uint32_t *prev, size_t n);
+
 /* The sequence search sees for a document is its title line, '\n', then
 ** its body.  sc_doc.text normally starts with the title line (doc.h); when
 ** it does not (a source that keeps the title apart), the index puts the

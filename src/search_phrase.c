@@ -131,8 +131,9 @@ uint64_t sc_pm_cost(const pmatch *pm) { return pm->dead ? 0 : pm->its[pm->lead].
 ** the lead bigram is checked against the other covering bigrams rarest
 ** first, and a bigram's positions (a whole block of them, decoded in
 ** index_postings.c) are only decoded when a start gets that far: most
-** candidates of a rare phrase made of common bigrams fail on the first. */
-static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
+** candidates of a rare phrase made of common bigrams fail on the first.
+** starts (NULL: not wanted) gets each match's start, ascending. */
+static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft, uint32_t *starts)
 {
     size_t k = pm->k, n = pm->alt->n, ready = 0;   /* ready: order[0..ready) decoded */
     const uint32_t *ps[130];
@@ -157,6 +158,7 @@ static uint32_t verify(pmatch *pm, uint32_t title_len, uint32_t *tft)
             if (ps[r][at[r]] != want) break;
         }
         if (r + 1 >= k) {
+            if (starts) starts[tf] = s;
             tf++;
             if (s + n <= title_len) (*tft)++;
         }
@@ -227,7 +229,7 @@ uint32_t sc_pm_next(pmatch *pm, uint32_t target)
         if (pm->k == 1 && !pm->title_only && (!pm->need_stats || pm->lazy_title)) {
             tf = pm->need_stats ? sc_postit_tf(lead) : 1;
         } else {
-            tf = verify(pm, sc_seg_title_len(seg, d), &tft);
+            tf = verify(pm, sc_seg_title_len(seg, d), &tft, NULL);
             if (pm->title_only) tf = tft;
         }
         if (!tf) {
@@ -256,7 +258,26 @@ uint32_t sc_pm_title_max(const pmatch *pm, uint32_t title_len)
 void sc_pm_title(pmatch *pm, uint32_t title_len)
 {
     uint32_t tft = 0;
-    verify(pm, title_len, &tft);
+    verify(pm, title_len, &tft, NULL);
     pm->tf_title = tft;
+}
+
+int sc_pm_starts(pmatch *pm, sc_u32v *out)
+{
+    if (pm->dead || !pm->started || pm->doc == SC_DOC_END || pm->alt->n < 2) return SC_ENOTFOUND;
+    uint32_t nl, tft;
+    /* every match starts at one of the lead bigram's positions (decoded
+       here for a two-character phrase that left its title count lazy) */
+    if (!sc_postit_positions(&pm->its[pm->lead], &nl)) return SC_ENOTFOUND;
+    if (out->n + nl > out->cap) {
+        size_t cap = out->cap ? out->cap : 64;
+        while (cap < out->n + nl) cap *= 2;
+        uint32_t *v = realloc(out->v, cap * sizeof *v);
+        if (!v) return SC_ENOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    out->n += verify(pm, 0, &tft, out->v + out->n);
+    return SC_OK;
 }
 

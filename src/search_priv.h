@@ -58,6 +58,18 @@ void sc_pm_free(pmatch *pm);
 uint64_t sc_pm_cost(const pmatch *pm);
 /* The first matching doc >= target (SC_DOC_END if none), with tf. */
 uint32_t sc_pm_next(pmatch *pm, uint32_t target);
+
+/* A growable array of uint32_t (v owned by whoever holds the struct). */
+typedef struct sc_u32v {
+    uint32_t *v;
+    size_t n, cap;
+} sc_u32v;
+
+/* Appends to *out where the phrase starts in the current doc, ascending
+** (positions of its title line, '\n', body sequence).  SC_ENOTFOUND when
+** the index keeps no positions for it (one character), the posting list is
+** damaged, or no doc is current; SC_ENOMEM. */
+int sc_pm_starts(pmatch *pm, sc_u32v *out);
 /* For a lazy two-character matcher: an upper bound of the current doc's
 ** title occurrences, and (sc_pm_title) their exact count into tf_title. */
 uint32_t sc_pm_title_max(const pmatch *pm, uint32_t title_len);

@@ -13,6 +13,10 @@
 ** then normalised again on its own, for the snippet's bytes and its
 ** highlights.  Positions below are code points of the normalised body,
 ** counted from its first character.
+**
+** sc_snippet_at skips the scan when the index has given every occurrence
+** (a member's hit): the same weighing picks the window, and the text before
+** it is only passed over (sc_normalize_skip) to find the window's bytes.
 */
 #include "snippet.h"
 
@@ -316,6 +320,42 @@ int sc_snippet(const sc_doc *doc, int full, const sc_query *q, uint32_t body_occ
     if (w) free(w->p.v);
     free(w);
     free(sc);
+    free(ph);
+    return rc ? sc_err_set(err, SC_ENOMEM, "out of memory") : SC_OK;
+}
+
+int sc_snippet_at(const sc_doc *doc, const sc_query *q, const sc_body_occ *at, size_t n_at, sc_hit *hit,
+                  sc_err *err)
+{
+    const char *text = doc->text ? doc->text : "";
+    size_t len = doc->text ? doc->len : 0;
+    int has_title = sc_text_has_title(text, len, doc->title);
+    const char *nl = has_title ? memchr(text, '\n', len) : NULL;
+    size_t body = !has_title ? 0 : nl ? (size_t)(nl - text) + 1 : len;
+    phr *ph = malloc((SC_Q_MAX_ALTS + 1) * sizeof *ph);
+    weigh *w = calloc(1, sizeof *w);
+    int rc = ph && w ? SC_OK : SC_ENOMEM;
+    size_t np = rc ? 0 : positive_phrases(q, ph);
+    for (size_t i = 0; i < n_at && !rc && np && body < len; i++)
+        rc = occ_push(&w->p, (occ){at[i].s, at[i].n, at[i].id & 255, 0, 0});
+    if (!rc) {
+        if (w->p.n > 1) qsort(w->p.v, w->p.n, sizeof *w->p.v, cmp_occ);
+        weigh_upto(w, SIZE_MAX);
+        size_t ws = body;
+        hit->in_paid_part = 0;
+        if (w->have) {
+            /* the window's first byte, then its first occurrence's */
+            uint32_t s = w->best.s, from = s > CONTEXT_BEFORE ? s - CONTEXT_BEFORE : 0, prev = 0;
+            size_t pos = body;
+            sc_normalize_skip(text, len, &pos, &prev, from);
+            ws = pos;
+            sc_normalize_skip(text, len, &pos, &prev, s - from);
+            hit->in_paid_part = pos >= doc->free_len;
+        }
+        rc = cut(text, len, ws, w->have, ph, np, hit);
+    }
+    if (w) free(w->p.v);
+    free(w);
     free(ph);
     return rc ? sc_err_set(err, SC_ENOMEM, "out of memory") : SC_OK;
 }

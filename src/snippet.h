@@ -35,4 +35,20 @@
 #define SC_OCC_UNKNOWN UINT32_MAX
 int sc_snippet(const sc_doc *doc, int full, const sc_query *q, uint32_t body_occ, sc_hit *hit, sc_err *err);
 
+/* An occurrence of a positive phrase in the body, as the index has it:
+** start s (code points of the normalised body, from 0), length n, and the
+** phrase's id (its place among the alternatives of the positive clauses,
+** every alternative counted, in query order). */
+typedef struct sc_body_occ {
+    uint32_t s, n, id;
+} sc_body_occ;
+
+/* The same snippet as sc_snippet(doc, 1, q, ...) for a caller who may read
+** the whole text (doc holds it), when the index has given every occurrence
+** of q's positive phrases in the body: at[0..n_at), any order.  The window
+** is chosen from them, and the text before it is passed over
+** (sc_normalize_skip), neither normalised nor searched. */
+int sc_snippet_at(const sc_doc *doc, const sc_query *q, const sc_body_occ *at, size_t n_at, sc_hit *hit,
+                  sc_err *err);
+
 #endif

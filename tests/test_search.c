@@ -513,14 +513,22 @@ static void test_snippet_counts(void **state)
     assert_int_equal(sc_store_open(dir, &st, &e), SC_OK);
     assert_int_equal(sc_index_open(dir, &ix, &e), SC_OK);
     static const char *titles[] = {"廉政建设总结", "工作报告", "廉洁自律", "GDP增长报告", "年度计划"};
+    /* between the counted occurrences: other forms of the same phrases
+       (traditional, full-width, spaced) and whitespace runs */
+    static const char *middles[] = {"中间：廉政建設，ＧＤＰ增长。", "中间：廉政　　 建设、廉政 建设。", "中间\t\t　没有。", ""};
     assert_int_equal(sc_store_begin(st, &e), SC_OK);
     int64_t nums[40];
     sc_doc docs[40];
     for (int i = 0; i < 40; i++) {
         sc_buf b = SC_BUF_INIT;
         const char *title = titles[i % 5];
-        sc_buf_addf(&b, "%s\n开头讲廉政建设和GDP增长。", title);
-        for (int k = 0; k < 40 + i * 7; k++) sc_buf_adds(&b, "一般的工作内容，没有要找的词。");
+        /* every seventh keeps its title apart from the text (the index puts it in front) */
+        if (i % 7 != 6) sc_buf_addf(&b, "%s\n", title);
+        sc_buf_adds(&b, "开头讲廉政建设和GDP增长。");
+        for (int k = 0; k < 40 + i * 7; k++) {
+            sc_buf_adds(&b, "一般的工作内容，没有要找的词。");
+            if (k == 20 + i) sc_buf_adds(&b, middles[i % 4]);
+        }
         sc_buf_adds(&b, i % 3 ? "后面：廉政建设、廉政建设、廉政建设，廉洁，GDP增长，GDP增长。" : "后面没有。");
         if (i % 4 == 0) sc_buf_adds(&b, "\n付费：廉政建设廉政建设廉政建设。");
         sc_doc *d = &docs[i];
@@ -553,34 +561,49 @@ static void test_snippet_counts(void **state)
     }
     assert_int_equal(sc_index_commit(ix, 1, &e), SC_OK);
     static const char *queries[] = {"廉", "廉政", "廉政建设", "gdp增长", "廉政建设 gdp", "廉政|廉洁", "廉政 -年度",
-                                    "title:廉政 廉政", "廉政建设 type:工作总结", "\"政建\"|增长 year:2021..2023", "廉洁 廉"};
+                                    "title:廉政 廉政", "廉政建设 type:工作总结", "\"政建\"|增长 year:2021..2023", "廉洁 廉",
+                                    "\"廉政 建设\"", "建设|gdp增长 -年度", "gdp增长|廉政建设 增长", "总结 廉政建设"};
     int checked = 0;
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         for (int paid = 0; paid < 2; paid++) {
-            sc_search_opts o = {.query = queries[i], .limit = 40, .can_read_paid = paid};
-            sc_results *r;
-            assert_int_equal(sc_search(ix, st, &o, &r, &e), SC_OK);
-            assert_true(r->n_hits > 0);
+            /* a member's windows come from the index's positions where it
+               has them (scan_snippets = 0); both ways must agree with a
+               scan of the whole text */
+            sc_results *r[2];
+            for (int scan = 0; scan < 2; scan++) {
+                sc_search_opts o = {.query = queries[i], .limit = 40, .can_read_paid = paid, .scan_snippets = scan};
+                assert_int_equal(sc_search(ix, st, &o, &r[scan], &e), SC_OK);
+                assert_true(r[scan]->n_hits > 0);
+            }
+            assert_int_equal(r[0]->n_hits, r[1]->n_hits);
             sc_query q;
             assert_int_equal(sc_query_parse(queries[i], &q, &e), SC_OK);
-            for (size_t h = 0; h < r->n_hits; h++) {
+            for (size_t h = 0; h < r[0]->n_hits; h++) {
                 sc_doc d;
-                assert_int_equal(sc_store_get(st, r->hits[h].id, paid, &d, &e), SC_OK);
+                assert_string_equal(r[0]->hits[h].id, r[1]->hits[h].id);
+                assert_int_equal(sc_store_get(st, r[0]->hits[h].id, paid, &d, &e), SC_OK);
                 sc_hit want = {0};
                 assert_int_equal(sc_snippet(&d, paid, &q, SC_OCC_UNKNOWN, &want, &e), SC_OK);
-                if (strcmp(want.snippet, r->hits[h].snippet) || want.n_highlights != r->hits[h].n_highlights)
-                    fail_msg("[%s] paid=%d %s: snippet [%s], a scan to the end gives [%s]", queries[i], paid,
-                             r->hits[h].id, r->hits[h].snippet, want.snippet);
+                for (int scan = 0; scan < 2; scan++) {
+                    const sc_hit *got = &r[scan]->hits[h];
+                    if (strcmp(want.snippet, got->snippet) || want.n_highlights != got->n_highlights ||
+                        want.in_paid_part != got->in_paid_part ||
+                        (want.n_highlights && memcmp(want.highlights, got->highlights, want.n_highlights * sizeof *want.highlights)))
+                        fail_msg("[%s] paid=%d scan=%d %s: snippet [%s] in_paid_part %d, a scan to the end gives [%s] %d",
+                                 queries[i], paid, scan, got->id, got->snippet, got->in_paid_part, want.snippet,
+                                 want.in_paid_part);
+                }
                 free(want.snippet);
                 free(want.highlights);
                 sc_doc_free(&d);
                 checked++;
             }
             sc_query_free(&q);
-            sc_results_free(r);
+            sc_results_free(r[0]);
+            sc_results_free(r[1]);
         }
     }
-    assert_true(checked > 200);
+    assert_true(checked > 300);
     sc_index_close(ix);
     sc_store_close(st);
 }

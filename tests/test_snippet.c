@@ -401,6 +401,48 @@ static void test_normalize_step(void **state)
 /* Long texts that hold the query's phrases in a few places, most of them
 ** early: the scan stops at the index's count, long before the end, and
 ** the choice must be the reference's all the same (check_doc). */
+/* sc_normalize_skip lands where sc_normalize's n-th code point starts, for
+** every n, in valid texts made of runs long enough for its eight-byte steps
+** and of every kind of whitespace around them (U+3000 and the CJK
+** punctuation that shares its first byte, U+00A0, U+1680, U+2003, tabs,
+** line breaks), passed over in pieces of random size. */
+static const char *skip_pieces[] = {"建设廉政建设", "abcdefghij", "ＧＤＰ增长", "　", " ", "  ", "\t", "\n", "、", "。",
+                                    "\xe3\x80\x80", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\x83", "Ä", "廉",
+                                    "\xf0\x9f\x98\x80", "x", "五"};
+
+static void test_normalize_skip(void **state)
+{
+    (void)state;
+    srand(17);
+    for (int i = 0; i < 300; i++) {
+        sc_buf b = SC_BUF_INIT;
+        size_t np = (size_t)(rand() % 200);
+        for (size_t k = 0; k < np; k++)
+            sc_buf_adds(&b, skip_pieces[rand() % (int)(sizeof skip_pieces / sizeof skip_pieces[0])]);
+        sc_buf_adds(&b, "");                                 /* (keeps a terminator past len) */
+        const char *t = b.data ? b.data : "";
+        size_t len = b.len;
+        sc_norm whole = {0};
+        assert_int_equal(sc_normalize(t, len, 1, &whole), SC_OK);
+        for (size_t n = 0; n <= whole.n + 2; n++) {           /* from the start */
+            size_t pos = 0;
+            uint32_t prev = 0;
+            size_t got = sc_normalize_skip(t, len, &pos, &prev, n);
+            assert_int_equal(got, n < whole.n ? n : whole.n);
+            assert_int_equal(pos, n < whole.n ? whole.off[n] : len);
+        }
+        size_t pos = 0, at = 0;                               /* in pieces */
+        uint32_t prev = 0;
+        while (at < whole.n) {
+            size_t step = (size_t)(rand() % 40);
+            at += sc_normalize_skip(t, len, &pos, &prev, step);
+            assert_int_equal(pos, at < whole.n ? whole.off[at] : len);
+        }
+        sc_norm_free(&whole);
+        sc_buf_free(&b);
+    }
+}
+
 static const char *filler[] = {"的了是在我有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天",
                                "，", "。", "\n", " ", "\t\t", "　　", "\xc2\xa0", "123", "xyz", "\xff"};
 static const char *needle[] = {"廉政建设", "廉政建設", "ＧＤＰ增长", "gdp增长", "廉 政", "GDP", "建设"};
@@ -439,6 +481,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalize_step),
+        cmocka_unit_test(test_normalize_skip),
         cmocka_unit_test(test_chunk_edge),
         cmocka_unit_test(test_whitespace_run_in_window),
         cmocka_unit_test(test_many_occurrences),
