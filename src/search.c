@@ -130,8 +130,8 @@ static int accepts(const collector *c, const cand *x)
 ** refused candidate's occ is freed). */
 static void collect(collector *c, const cand *x)
 {
+    if (!accepts(c, x)) { free(x->occ); return; }
     if (c->keep && c->n == c->keep) {
-        if (rank_cmp(x, &c->v[0], c->sort) >= 0) { free(x->occ); return; }
         free(c->v[0].occ);
         c->v[0] = *x;
         heap_down(c, 0);
@@ -539,15 +539,17 @@ int sc_search(sc_index *ix, sc_store *st, const sc_search_opts *opts, sc_results
     x.col.sort = opts->sort == SC_SORT_DATE ? SC_SORT_DATE : SC_SORT_RELEVANCE;
     x.col.keep = opts->want_ids ? 0 : (size_t)(offset + limit);
     for (size_t i = 0; i < q.n; i++) x.n_alts += q.c[i].n;
-    x.occ_known = 1;
-    for (size_t i = 0; i < q.n; i++)
-        for (size_t j = 0; j < q.c[i].n; j++) x.occ_known &= !sc_phrase_has_nl(&q.c[i].alts[j]);
     /* members' snippets from the index's positions: every positive phrase
        must have them (two characters or more), and a top k must be kept */
-    x.keep_occ = st && opts->can_read_paid && x.occ_known && x.col.keep && !opts->count_only && !opts->scan_snippets;
+    x.occ_known = 1;
+    x.keep_occ = st && opts->can_read_paid && x.col.keep && !opts->count_only && !opts->scan_snippets;
     for (size_t i = 0; i < q.n; i++)
-        for (size_t j = 0; j < q.c[i].n && !q.c[i].neg; j++)
-            if (q.c[i].alts[j].kind == SC_Q_PHRASE && q.c[i].alts[j].n < 2) x.keep_occ = 0;
+        for (size_t j = 0; j < q.c[i].n; j++) {
+            const sc_qalt *a = &q.c[i].alts[j];
+            x.occ_known &= !sc_phrase_has_nl(a);
+            if (!q.c[i].neg && a->kind == SC_Q_PHRASE && a->n < 2) x.keep_occ = 0;
+        }
+    x.keep_occ &= x.occ_known;
     x.idf = calloc(x.n_alts + 1, sizeof *x.idf);
     if ((x.terms = malloc(sizeof *x.terms))) x.terms->n = 0;
     if (!x.idf) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); goto out; }

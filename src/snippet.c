@@ -281,15 +281,22 @@ static int cut(const char *text, size_t len, size_t ws, int marked, const phr *p
     return SC_OK;
 }
 
+/* Where doc's body starts in text[0..len): after the title line, or at 0
+** when the title is kept apart (*has_title 0); len when the text is only a
+** title line. */
+static size_t body_start(const char *text, size_t len, const sc_doc *doc, int *has_title)
+{
+    *has_title = sc_text_has_title(text, len, doc->title);
+    const char *nl = *has_title ? memchr(text, '\n', len) : NULL;
+    return !*has_title ? 0 : nl ? (size_t)(nl - text) + 1 : len;
+}
+
 int sc_snippet(const sc_doc *doc, int full, const sc_query *q, uint32_t body_occ, sc_hit *hit, sc_err *err)
 {
     const char *text = doc->text ? doc->text : "";
     size_t len = doc->text ? doc->len : 0;
-    int has_title = sc_text_has_title(text, len, doc->title);
-    /* the body: after the title line, or all of the text when the title is
-       kept apart; a text that is only a title line has none */
-    const char *nl = has_title ? memchr(text, '\n', len) : NULL;
-    size_t body = !has_title ? 0 : nl ? (size_t)(nl - text) + 1 : len;
+    int has_title;
+    size_t body = body_start(text, len, doc, &has_title);
     phr *ph = malloc((SC_Q_MAX_ALTS + 1) * sizeof *ph);
     scan *sc = malloc(sizeof *sc);
     weigh *w = calloc(1, sizeof *w);
@@ -329,9 +336,8 @@ int sc_snippet_at(const sc_doc *doc, const sc_query *q, const sc_body_occ *at, s
 {
     const char *text = doc->text ? doc->text : "";
     size_t len = doc->text ? doc->len : 0;
-    int has_title = sc_text_has_title(text, len, doc->title);
-    const char *nl = has_title ? memchr(text, '\n', len) : NULL;
-    size_t body = !has_title ? 0 : nl ? (size_t)(nl - text) + 1 : len;
+    int has_title;
+    size_t body = body_start(text, len, doc, &has_title);
     phr *ph = malloc((SC_Q_MAX_ALTS + 1) * sizeof *ph);
     weigh *w = calloc(1, sizeof *w);
     int rc = ph && w ? SC_OK : SC_ENOMEM;
