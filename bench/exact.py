@@ -32,6 +32,7 @@ import bisect
 import ctypes
 import ctypes.util
 import json
+import os
 import random
 import re
 import shutil
@@ -228,18 +229,45 @@ class Truth:
         return {self.ids[d] for d in pos - neg}
 
 
-def truth_from_library(db_path):
-    """(id, [title, clean text]) of every stored document, read from the
-    store's documented schema (src/store.h): the text a member searches is
-    free_text + paid_text (it starts with the title line)."""
+def stored_texts(lib_dir):
+    """(id, title, free part, paid part) of every stored document, read
+    from the store's documented formats (src/store.h, src/store_texts.c):
+    the text a member searches (it starts with the title line) is the free
+    part plus the paid part of the record at docs.text_at in the texts
+    file, or, in rows of libraries made before that file, free_text +
+    paid_text."""
     import sqlite3
-    con = sqlite3.connect('file:%s?mode=ro' % db_path, uri=True)
+    import struct
+    import zlib
+    con = sqlite3.connect('file:%s?mode=ro' % os.path.join(lib_dir, 'library.db'), uri=True)
+    texts = None
     try:
-        for did, title, free, paid in con.execute(
-                'SELECT id, title, free_text, paid_text FROM docs ORDER BY num'):
-            yield did, [title or '', (free or '') + (paid or '')]
+        for num, did, title, at, free, paid in con.execute(
+                'SELECT num, id, title, text_at, free_text, paid_text FROM docs ORDER BY num'):
+            if at is None:
+                yield did, title or '', free or '', paid or ''
+                continue
+            if texts is None:
+                texts = open(os.path.join(lib_dir, 'texts'), 'rb')
+                if texts.read(8) != b'SCTEXTS1':
+                    raise ValueError('texts: bad header')
+            texts.seek(at)
+            head = texts.read(36)
+            rnum, _fc, tl, fl, pl, dl, yl, _year, crc = struct.unpack('<QIIIIHHiI', head)
+            if rnum != num or crc != zlib.crc32(head[:32]):
+                raise ValueError('texts: record at %d is not document %d' % (at, num))
+            body = texts.read(tl + dl + yl + 3 + fl + pl)[tl + dl + yl + 3:]
+            yield did, title or '', body[:fl].decode('utf-8'), body[fl:].decode('utf-8')
     finally:
         con.close()
+        if texts:
+            texts.close()
+
+
+def truth_from_library(lib_dir):
+    """(id, [title, clean text]) of every stored document (stored_texts)."""
+    for did, title, free, paid in stored_texts(lib_dir):
+        yield did, [title, free + paid]
 
 
 def read_jsonl(path):

@@ -9,7 +9,7 @@
 #   2. sucai, release build (build-bench/, or $SUCAI): `sucai ingest --json`
 #      of the JSONL, then `sucai index optimize`, timed together ->
 #      sucai/build.tsv (parts -> sucai/build_parts); index = du of
-#      library/index, library.db reported separately
+#      library/index, the store (library.db, its WAL, texts) reported separately
 #   3. sucai search --batch over the query file twice in one process
 #      (second pass measured; took_ms per query, count + top 10 + snippets;
 #      peak RSS of that process -> sucai/batch_rss_kb, and the peaks of
@@ -68,7 +68,7 @@ else
   t2=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN{printf "ingest %.2f s + optimize %.2f s\n", b-a, c-b}' >"$sd/build_parts"
   printf '%s\t%s\t%s\n' "$(awk -v a="$t0" -v b="$t2" 'BEGIN{printf "%.2f", b-a}')" \
-    "$(du -sB1 "$lib/index" | cut -f1)" "$(cat "$lib"/library.db* | wc -c)" >"$sd/build.tsv"
+    "$(du -sB1 "$lib/index" | cut -f1)" "$(cat "$lib"/library.db* "$lib"/texts 2>/dev/null | wc -c)" >"$sd/build.tsv"
 fi
 echo "run.sh: sucai search --batch $(date -u +%T)"
 cat "$qf" "$qf" >"$sd/queries2.txt"

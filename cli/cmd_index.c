@@ -34,7 +34,7 @@ int cmd_index(int argc, char **argv)
                         (long long)sc_index_doc_count(sc_library_index(lib)),
                         (long long)sc_index_disk_bytes(sc_library_index(lib)));
     } else {
-        rc = sc_index_check(sc_library_index(lib), &e);
+        rc = sc_library_check(lib, &e);
         if (!rc) {
             sc_store_stats st;
             long long in_index = sc_index_doc_count(sc_library_index(lib));

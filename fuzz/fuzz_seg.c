@@ -60,7 +60,8 @@ static void make_doc(rd *r, recipe *rc, uint32_t i)
     default: snprintf(rc->ids[i], sizeof rc->ids[i], "n-%u", i);
     }
     rc->dm[i] = (sc_docmeta){num, len, take(r, 2) % len, (int16_t)take(r, 2), (int32_t)take(r, 4),
-                             types[f >> 3 & 3], types[f >> 4 & 3], rc->ids[i]};
+                             types[f >> 3 & 3], types[f >> 4 & 3], rc->ids[i],
+                             (uint64_t)take(r, 4) << (f & 15)};
 }
 
 /* A term of up to n_docs documents with frequencies and (pairs) positions. */
@@ -128,7 +129,8 @@ static void compare(const sc_seg *s, const recipe *rc)
         char ib[SC_SEG_ID_BUF];
         if (s->num[i] != d->num || s->len[i] != d->len || sc_seg_title_len(s, i) != d->title_len ||
             sc_seg_year(s, i) != d->year || sc_seg_date(s, i) != d->date || strcmp(sc_seg_type(s, i), d->type) ||
-            strcmp(sc_seg_source(s, i), d->source) || strcmp(sc_seg_id(s, i, ib), d->id))
+            strcmp(sc_seg_source(s, i), d->source) || strcmp(sc_seg_id(s, i, ib), d->id) ||
+            sc_seg_text_at(s, i) != d->text_at)
             abort();
     }
     sc_postit it = {0};
@@ -174,7 +176,7 @@ static void walk(const sc_seg *s)
     for (uint32_t i = 0; i < s->n_docs; i++)
         sink += (uint64_t)s->num[i] + s->len[i] + sc_seg_title_len(s, i) + (uint32_t)sc_seg_year(s, i) +
                 (uint32_t)sc_seg_date(s, i) + strlen(sc_seg_type(s, i)) + strlen(sc_seg_source(s, i)) +
-                strlen(sc_seg_id(s, i, ib));
+                strlen(sc_seg_id(s, i, ib)) + sc_seg_text_at(s, i);
     sc_dictcur dc;
     sc_dictcur_start(&dc, s);
     sc_postit it = {0};

@@ -88,7 +88,28 @@ def seg_seeds():
     return s
 
 
-SEEDS = {"fuzz_read": read_seeds, "fuzz_http": http_seeds, "fuzz_seg": seg_seeds}
+def texts_seeds():
+    """Inputs for fuzz_texts.c: 4 bytes offset and 8 bytes number (big
+    endian), then a texts file (store_texts.c's format): a header and two
+    records, whole, cut short, and with a byte changed."""
+    import struct
+    import zlib
+
+    def record(num, title, free, paid):
+        t, f, p, dt, ty = title.encode(), free.encode(), paid.encode(), b"2023-05-01", "讲话".encode()
+        head = struct.pack("<QIIIIHHi", num, len(free), len(t), len(f), len(p), len(dt), len(ty), 2023)
+        return head + struct.pack("<I", zlib.crc32(head)) + t + b"\0" + dt + b"\0" + ty + b"\0" + f + p
+
+    texts = b"SCTEXTS1" + struct.pack("<II", 1, 0)
+    first = record(7, "标题", "标题\n免费部分", "付费部分" * 50)
+    texts += first + record(8, "第二篇", "第二篇\n", "")
+    steer = struct.pack(">IQ", 16, 7)
+    second = struct.pack(">IQ", 16 + len(first), 8)
+    return {"whole": steer + texts, "second": second + texts, "cut": steer + texts[:60],
+            "flipped": steer + texts[:40] + bytes([texts[40] ^ 1]) + texts[41:]}
+
+
+SEEDS = {"fuzz_read": read_seeds, "fuzz_http": http_seeds, "fuzz_seg": seg_seeds, "fuzz_texts": texts_seeds}
 
 
 def main():

@@ -62,6 +62,8 @@ typedef struct sc_doc {
     uint64_t simhash;     /* 64-bit simhash of the body, for near-duplicates */
     sc_heading *outline;
     size_t n_outline;
+
+    uint64_t text_at;     /* where the store's texts file holds the text (store_texts.h), 0 = not there */
 } sc_doc;
 
 void sc_doc_free(sc_doc *d);   /* frees members, not d itself */

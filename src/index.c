@@ -554,6 +554,23 @@ int sc_index_check(sc_index *ix, sc_err *err)
     return rc;
 }
 
+int sc_index_each_text_at(sc_index *ix, int (*cb)(void *ctx, int64_t num, uint64_t text_at), void *ctx,
+                          sc_err *err)
+{
+    sc_snapshot *s = sc_index_snapshot(ix);
+    if (!s) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    int rc = SC_OK;
+    for (size_t i = 0; i < s->n && !rc; i++) {
+        const sc_sview *v = &s->v[i];
+        for (uint32_t d = 0; d < v->seg->n_docs && !rc; d++) {
+            uint64_t at = sc_seg_text_at(v->seg, d);
+            if (at && !sc_sview_deleted(v, d)) rc = cb(ctx, v->seg->num[d], at);
+        }
+    }
+    sc_snapshot_release(s);
+    return rc;
+}
+
 int64_t sc_index_disk_bytes(sc_index *ix)
 {
     sc_snapshot *s = sc_index_snapshot(ix);

@@ -62,6 +62,11 @@ int64_t sc_snapshot_seq(const sc_snapshot *s);
 
 /* Verifies every segment of the current commit (checksums, ordering). */
 int sc_index_check(sc_index *ix, sc_err *err);
+/* Calls cb(ctx, num, text_at) for every live document of the current
+** commit whose segment keeps where its text is (text_at != 0); a non-zero
+** return stops the walk and is returned. */
+int sc_index_each_text_at(sc_index *ix, int (*cb)(void *ctx, int64_t num, uint64_t text_at), void *ctx,
+                          sc_err *err);
 
 /* Bytes on disk of the current commit, and documents in it. */
 int64_t sc_index_disk_bytes(sc_index *ix);

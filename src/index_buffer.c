@@ -247,6 +247,7 @@ int sc_membuf_add(sc_membuf *m, int64_t num, const sc_doc *doc)
     d->type = sc_strdup(doc->doc_type ? doc->doc_type : "");
     d->source = sc_strdup(doc->source ? doc->source : "");
     d->id = sc_strdup(doc->id ? doc->id : "");
+    d->text_at = doc->text_at;
     m->n_docs++;
     if (!d->type || !d->source || !d->id) return SC_ENOMEM;
     m->start[doc_no] = (uint32_t)m->n_seq;

@@ -136,7 +136,7 @@ static int merge_segs(sc_index *ix, sc_ix_wseg **ins, size_t k, uint32_t no, sc_
             id_off[nd] = ids.len;
             sc_buf_add(&ids, id, strlen(id) + 1);
             dm[nd] = (sc_docmeta){s->num[d], s->len[d], sc_seg_title_len(s, d), sc_seg_year(s, d), sc_seg_date(s, d),
-                                  sc_seg_type(s, d), sc_seg_source(s, d), NULL};
+                                  sc_seg_type(s, d), sc_seg_source(s, d), NULL, sc_seg_text_at(s, d)};
             nd++;
         }
         sc_dictcur_start(&cur[i], s);

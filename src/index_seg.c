@@ -2,14 +2,16 @@
 ** index_seg.c — segment files `index/seg-NNNNNN.sxs`, written once, then
 ** only mapped (mmap) and read.  All integers little-endian.
 **
-**   [0,128)   header: "SCXSEG01", u32 version (3; 2 is still read),
+**   [0,128)   header: "SCXSEG01", u32 version (4; 2 and 3 are still read),
 **             u32 n_docs, u64 n_terms,
 **             u64 strings_off, strings_len, post_off, post_len, dict_off,
 **             dict_len, index_off, n_blocks, total_len (sum of doc lengths),
 **             ..., u32 crc32 of bytes [0,124) at 124
 **   docs      [128, strings_off): the per-document columns, in the order
-**             num, len, title_len, year, date, type, source, id_pat, id_num
-**             (SC_COL_*).  First a directory of 9 entries {u32 kind, u32
+**             num, len, title_len, year, date, type, source, id_pat, id_num,
+**             text_at (SC_COL_*; formats 2 and 3 end before text_at, read
+**             as 0: not known).  First a directory of one entry a column
+**             (10, or 9 before format 4) {u32 kind, u32
 **             width, i64 base, u64 off (from 128, a multiple of 8)}, then
 **             each column's data at its off: for kind 2 (table) a table of
 **             2^width i64 values, then n_docs fields of width bits (LSB
@@ -165,7 +167,7 @@ static const char *open_col(sc_seg *s, int c, uint64_t sec_len)
     if (kind > SC_SEG_COL_TABLE || width > (kind == SC_SEG_COL_TABLE ? 32u : 56u)) return "column kind";
     uint64_t table = kind == SC_SEG_COL_TABLE ? 8ull << width : 0;
     uint64_t need = table + ((uint64_t)s->n_docs * width + 7) / 8 + 8;
-    if (off % 8 || off < (uint64_t)SC_SEG_COL_DIR * SC_N_COLS || off > sec_len || need > sec_len - off)
+    if (off % 8 || off < (uint64_t)SC_SEG_COL_DIR * sc_seg_n_cols(s->version) || off > sec_len || need > sec_len - off)
         return "column extent";
     if (c == SC_COL_LEN && s->n_docs && width < 8) return "length column";  /* bounds n_docs by the file */
     sc_col *col = &s->col[c];
@@ -209,13 +211,16 @@ static const char *open_sections(sc_seg *s)
     uint64_t dof = sc_seg_rd64(h + 56), dl = sc_seg_rd64(h + 64), io = sc_seg_rd64(h + 72), nb = sc_seg_rd64(h + 80);
     s->total_len = sc_seg_rd64(h + 88);
     uint64_t lim = size - 16;
-    if (so > lim || so < SC_SEG_HDR + (uint64_t)SC_SEG_COL_DIR * SC_N_COLS || sl > lim || so + sl > po || pl > lim ||
+    int n_cols = sc_seg_n_cols(s->version);
+    if (so > lim || so < SC_SEG_HDR + (uint64_t)SC_SEG_COL_DIR * n_cols || sl > lim || so + sl > po || pl > lim ||
         po + pl + SC_SEG_POST_PAD > dof || dl > lim || dof + dl > io || nb > lim / 24 || io + nb * 24 > lim || so % 8 || io % 8)
         return "section table";
-    for (int c = 0; c < SC_N_COLS; c++) {
+    for (int c = 0; c < n_cols; c++) {
         const char *why = open_col(s, c, so - SC_SEG_HDR);
         if (why) return why;
     }
+    static const uint8_t zeros[8];
+    for (int c = n_cols; c < SC_N_COLS; c++) s->col[c] = (sc_col){zeros, NULL, 0, 0, 0, 0};
     s->strings = (const char *)h + so;
     s->strings_len = sl;
     if (sl && s->strings[sl - 1] != '\0') return "strings";

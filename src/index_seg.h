@@ -34,6 +34,7 @@ typedef struct sc_docmeta {
     uint32_t len, title_len;     /* normalised code points: all, title */
     int32_t year, date;          /* date as YYYYMMDD (0 unknown) */
     const char *type, *source, *id;   /* never NULL ("" if unknown) */
+    uint64_t text_at;            /* the store's texts file offset (sc_doc.text_at), 0 unknown */
 } sc_docmeta;
 
 /* A packed integer column (described in index_seg.c): value i is
@@ -58,7 +59,7 @@ static inline int64_t sc_col_get(const sc_col *c, uint32_t i)
 
 /* The per-document columns of a segment (index into sc_seg.col). */
 enum { SC_COL_NUM, SC_COL_LEN, SC_COL_TITLE_LEN, SC_COL_YEAR, SC_COL_DATE, SC_COL_TYPE,
-       SC_COL_SOURCE, SC_COL_ID_PAT, SC_COL_ID_NUM, SC_N_COLS };
+       SC_COL_SOURCE, SC_COL_ID_PAT, SC_COL_ID_NUM, SC_COL_TEXT_AT /* format 4 */, SC_N_COLS };
 
 /* A mapped segment.  Refcounted: sc_seg_ref / sc_seg_release.  num and len
 ** are decoded from their columns at open (index.c, the merge, the posting
@@ -99,6 +100,8 @@ static inline int32_t sc_seg_year(const sc_seg *s, uint32_t d) { return (int32_t
 static inline int32_t sc_seg_date(const sc_seg *s, uint32_t d) { return (int32_t)sc_col_get(&s->col[SC_COL_DATE], d); }
 static inline const char *sc_seg_type(const sc_seg *s, uint32_t d) { return sc_seg_str(s, (uint64_t)sc_col_get(&s->col[SC_COL_TYPE], d)); }
 static inline const char *sc_seg_source(const sc_seg *s, uint32_t d) { return sc_seg_str(s, (uint64_t)sc_col_get(&s->col[SC_COL_SOURCE], d)); }
+/* 0 when not known (formats before 4, documents of old libraries). */
+static inline uint64_t sc_seg_text_at(const sc_seg *s, uint32_t d) { return (uint64_t)sc_col_get(&s->col[SC_COL_TEXT_AT], d); }
 /* Document d's id: in buf (SC_SEG_ID_BUF bytes) when made from a pattern,
 ** else in the mapping; valid while both are. */
 #define SC_SEG_ID_BUF 96

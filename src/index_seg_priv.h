@@ -19,7 +19,7 @@
 #include "index_seg.h"
 
 #define SC_SEG_MAGIC "SCXSEG01"
-#define SC_SEG_VERSION 3u
+#define SC_SEG_VERSION 4u
 #define SC_SEG_VERSION_OLDEST 2u  /* still read: its blocks have no position groups */
 #define SC_SEG_POS_GROUP 32       /* format 3: where every 32nd doc's positions start */
 /* The format sc_segw writes: SC_SEG_VERSION, except in tests that make a
@@ -32,6 +32,8 @@ _Static_assert(SC_SEG_SMALL_DF == 3, "a dictionary entry tags df 1..3 in 2 bits"
 
 /* Document columns (described in index_seg.c). */
 #define SC_SEG_COL_DIR 24       /* bytes of a column's directory entry */
+/* Columns a segment of format v has: formats before 4 lack text_at. */
+static inline int sc_seg_n_cols(uint32_t v) { return v >= 4 ? SC_N_COLS : SC_COL_TEXT_AT; }
 #define SC_SEG_COL_FOR 0        /* base + field */
 #define SC_SEG_COL_LINEAR 1     /* base + field + doc index */
 #define SC_SEG_COL_TABLE 2      /* table[field] */

@@ -445,7 +445,7 @@ static void col_put(sc_buf *dir, sc_buf *data, const int64_t *v, uint32_t n, uin
 {
     colenc ce = {0};
     if (col_choose(v, n, min_width, &ce)) { data->oom = true; return; }
-    uint64_t off = (uint64_t)(SC_SEG_COL_DIR * SC_N_COLS) + data->len;
+    uint64_t off = (uint64_t)(SC_SEG_COL_DIR * sc_seg_n_cols(sc_segw_version)) + data->len;
     uint8_t e[SC_SEG_COL_DIR] = {0};
     wr32(e, ce.kind);
     wr32(e + 4, ce.width);
@@ -489,8 +489,9 @@ static int docs_encode(const sc_docmeta *d, uint32_t n, strtab *st, sc_buf *dir,
         v[SC_COL_TYPE][i] = strtab_get(st, ty, strlen(ty));
         v[SC_COL_SOURCE][i] = strtab_get(st, so, strlen(so));
         id_split(st, d[i].id ? d[i].id : "", &v[SC_COL_ID_PAT][i], &v[SC_COL_ID_NUM][i]);
+        v[SC_COL_TEXT_AT][i] = (int64_t)d[i].text_at;
     }
-    for (int c = 0; !rc && c < SC_N_COLS; c++) col_put(dir, data, v[c], n, c == SC_COL_LEN ? 8 : 0);
+    for (int c = 0; !rc && c < sc_seg_n_cols(sc_segw_version); c++) col_put(dir, data, v[c], n, c == SC_COL_LEN ? 8 : 0);
     for (int c = 0; c < SC_N_COLS; c++) free(v[c]);
     return rc;
 }

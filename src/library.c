@@ -373,6 +373,22 @@ static int rebuild_one(void *vctx, int64_t num, const sc_doc *d)
     return sc_index_add(c->lib->index, num, d, c->err);
 }
 
+typedef struct check_ctx { sc_store *store; sc_err *err; } check_ctx;
+
+static int check_text(void *vctx, int64_t num, uint64_t text_at)
+{
+    check_ctx *c = vctx;
+    return sc_store_check_text(c->store, num, text_at, c->err);
+}
+
+int sc_library_check(sc_library *lib, sc_err *err)
+{
+    int rc = sc_index_check(lib->index, err);
+    check_ctx c = {lib->store, err};
+    if (!rc) rc = sc_index_each_text_at(lib->index, check_text, &c, err);
+    return rc;
+}
+
 int sc_library_reindex(sc_library *lib, sc_err *err)
 {
     if (lib->read_only) return sc_err_set(err, SC_EPERM, "library opened read-only");

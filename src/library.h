@@ -75,4 +75,8 @@ int sc_library_delete(sc_library *lib, const char *id, sc_err *err);
 /* Rebuilds the index from the store. */
 int sc_library_reindex(sc_library *lib, sc_err *err);
 
+/* Verifies the index (sc_index_check) and that every text its documents
+** point at is in the store's texts file, whole and theirs. */
+int sc_library_check(sc_library *lib, sc_err *err);
+
 #endif

@@ -507,15 +507,17 @@ static int make_hits(sc_store *st, const sc_snapshot *snap, const cand *c, size_
                      int can_read_paid, sc_hit *hits, sc_err *err)
 {
     int64_t *nums = malloc((n ? n : 1) * sizeof *nums);
-    if (!nums) return sc_err_set(err, SC_ENOMEM, "out of memory");
-    int rc = SC_OK;
+    uint64_t *ats = malloc((n ? n : 1) * sizeof *ats);
+    int rc = nums && ats ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
         nums[i] = c[i].num;
+        ats[i] = sc_seg_text_at(snap->v[c[i].view].seg, c[i].doc);
         rc = hit_from_index(snap, &c[i], &hits[i], err);
     }
     hit_ctx hc = {hits, c, q, can_read_paid, err};
-    if (!rc && st) rc = sc_store_each_hit(st, nums, n, can_read_paid ? 1 : 0, hit_from_store, &hc, err);
+    if (!rc && st) rc = sc_store_each_hit(st, nums, ats, n, can_read_paid ? 1 : 0, hit_from_store, &hc, err);
     free(nums);
+    free(ats);
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "describe.h"
 #include "store_priv.h"
+#include "store_texts.h"
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.
 ** The statement stays owned by the connection: callers reset it when done
@@ -59,7 +60,7 @@ static const char *SCHEMA =
     " file TEXT, chars INTEGER NOT NULL, free_chars INTEGER NOT NULL,"
     " has_paywall INTEGER NOT NULL, masks INTEGER NOT NULL, hash TEXT NOT NULL,"
     " simhash INTEGER NOT NULL, outline TEXT NOT NULL, dup_of TEXT,"
-    " added_at INTEGER NOT NULL);"
+    " added_at INTEGER NOT NULL, text_at INTEGER);"
     /* the exact-duplicate lookup: 16 of the hash's 64 hex digits (64 bits)
     ** make an index a third the size of one of whole hashes, and keeping
     ** the whole one up to date at random places was a tenth of an import
@@ -130,6 +131,22 @@ static int mmap_setting(long *mb, sc_err *err)
     return SC_OK;
 }
 
+/* Libraries made before the texts file keep their texts in free_text and
+** paid_text; their rows get a text_at column (NULL: the text is in the
+** row), new rows a record in the texts file and empty text columns. */
+static int add_text_at(sc_store *s, sc_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM pragma_table_info('docs') WHERE name = 'text_at'", -1, &st,
+                           NULL) != SQLITE_OK)
+        return sc_st_db_err(err, s->db, "open");
+    int have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    if (!have && sqlite3_exec(s->db, "ALTER TABLE docs ADD COLUMN text_at INTEGER", NULL, NULL, NULL) != SQLITE_OK)
+        return sc_st_db_err(err, s->db, "open");
+    return SC_OK;
+}
+
 int sc_store_open(const char *dir, sc_store **out, sc_err *err)
 {
     if (sodium_init() < 0) return sc_err_set(err, SC_EINTERNAL, "libsodium failed to initialise");
@@ -153,6 +170,8 @@ int sc_store_open(const char *dir, sc_store **out, sc_err *err)
             sqlite3_free(msg);
         }
     }
+    if (rc == SC_OK) rc = add_text_at(s, err);
+    if (rc == SC_OK) rc = sc_texts_open(dir, &s->texts, err);
     if (rc != SC_OK) { sc_store_close(s); return rc; }
     *out = s;
     return SC_OK;
@@ -162,6 +181,7 @@ void sc_store_close(sc_store *s)
 {
     if (!s) return;
     sc_near_drop(s);
+    sc_texts_close(s->texts);
     for (int i = 0; i < s->n_pool; i++) { conn_close(s->pool[i]); free(s->pool[i]); }
     conn_close(&s->w);
     pthread_mutex_destroy(&s->pool_lock);
@@ -216,17 +236,41 @@ static void check_data_version(sc_store *s)
     s->data_version = v;
 }
 
+static int exec_num(conn *c, const char *sql, int64_t a, int64_t b);
+
+/* One integer of the writer's transaction (0 when there is no row). */
+static int64_t writer_num(sc_store *s, const char *sql)
+{
+    sqlite3_stmt *st = sc_st_prep(&s->w, sql);
+    int64_t v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sc_st_done(st);
+    return v;
+}
+
+/* Inside BEGIN IMMEDIATE no other writer is in a batch: bytes of the texts
+** file past the last commit's end are a dead batch's, cut off here. */
 int sc_store_begin(sc_store *s, sc_err *err)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sc_st_db_err(err, s->db, "begin");
     sqlite3_exec(s->db, BATCH_CACHE, NULL, NULL, NULL);
     check_data_version(s);
-    return SC_OK;
+    uint64_t end = (uint64_t)writer_num(s, "SELECT value FROM meta WHERE key = 'texts_end'");
+    s->next_num = writer_num(s, "SELECT coalesce(max(num), 0) + 1 FROM docs");
+    int rc = sc_texts_begin(s->texts, end, err);
+    if (rc) sc_store_rollback(s);
+    return rc;
 }
 
+/* The batch's texts are on disk before the commit that names them. */
 int sc_store_commit(sc_store *s, sc_err *err)
 {
+    uint64_t end;
+    int rc = sc_texts_sync(s->texts, &end, err);
+    if (rc == SC_OK && exec_num(&s->w, "INSERT OR REPLACE INTO meta(key, value) VALUES('texts_end', ?1)",
+                                (int64_t)end, 0))
+        rc = sc_st_db_err(err, s->db, "commit");
+    if (rc) { sc_store_rollback(s); return rc; }
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int rc = sc_st_db_err(err, s->db, "commit");
         sc_store_rollback(s);
@@ -239,6 +283,7 @@ int sc_store_commit(sc_store *s, sc_err *err)
 void sc_store_rollback(sc_store *s)
 {
     sc_near_drop(s);   /* it may hold the batch's documents */
+    sc_texts_abort(s->texts);
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(s->db, IDLE_CACHE, NULL, NULL, NULL);
 }
@@ -343,20 +388,22 @@ static char *assign_id(sc_store *s, const char *hash)
     return NULL;
 }
 
-static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t *num_out, sc_err *err)
+static int insert_doc(sc_store *s, sc_doc *d, const char *dup_of, int64_t *num_out, sc_err *err)
 {
     static const char *sql =
         "INSERT INTO docs(id, title, free_text, paid_text, removed, doc_type, year, issuer,"
         " date, source, url, file, chars, free_chars, has_paywall, masks, hash, simhash,"
-        " outline, dup_of, added_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-        "?15,?16,?17,?18,?19,?20,?21)";
+        " outline, dup_of, added_at, num, text_at) VALUES(?1,?2,'','',?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+        "?15,?16,?17,?18,?19,?20,?21,?22,?23)";
+    int64_t num = s->next_num;
+    uint64_t at;
+    int rc = sc_texts_append(s->texts, num, d, &at, err);
+    if (rc) return rc;
     sqlite3_stmt *st;
     if (!(st = sc_st_prep(&s->w, sql))) return sc_st_db_err(err, s->db, "insert");
     char *outline = outline_json(d);
     sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, d->title ? d->title : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, d->text, (int)d->free_len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, d->text + d->free_len, (int)(d->len - d->free_len), SQLITE_STATIC);
     sqlite3_bind_text(st, 5, d->removed ? d->removed : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, d->doc_type ? d->doc_type : "unknown", -1, SQLITE_STATIC);
     if (d->year) sqlite3_bind_int(st, 7, d->year); else sqlite3_bind_null(st, 7);
@@ -374,11 +421,15 @@ static int insert_doc(sc_store *s, const sc_doc *d, const char *dup_of, int64_t 
     sqlite3_bind_text(st, 19, outline ? outline : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 20, dup_of, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 21, (int64_t)time(NULL));
-    int rc = sqlite3_step(st) == SQLITE_DONE ? SC_OK : sc_st_db_err(err, s->db, "insert");
+    sqlite3_bind_int64(st, 22, num);
+    sqlite3_bind_int64(st, 23, (int64_t)at);
+    rc = sqlite3_step(st) == SQLITE_DONE ? SC_OK : sc_st_db_err(err, s->db, "insert");
     sc_st_done(st);
     free(outline);
     if (rc) return rc;
-    *num_out = sqlite3_last_insert_rowid(s->db);
+    s->next_num++;
+    *num_out = num;
+    d->text_at = at;
     if (log_change(s, *num_out, SC_CHANGE_ADD)) return sc_st_db_err(err, s->db, "insert");
     if (sc_near_add(s, *num_out, d->simhash, d->chars)) return sc_err_set(err, SC_ENOMEM, "out of memory");
     return SC_OK;
@@ -448,11 +499,13 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err)
 /* ---- the change log (the index's replay) ---------------------------- */
 
 /* The index's view of a document (id, title, type, year, date, source,
-** free_text, paid_text in columns col.. of st) into *d, borrowing the
-** row's strings; text joins the two parts when there is a paid one.
-** SC_ENOMEM when that copy fails. */
-#define INDEX_COLS "d.id, d.title, d.doc_type, d.year, d.date, d.source, d.free_text, d.paid_text"
-static int index_doc(sqlite3_stmt *st, int col, sc_buf *text, sc_doc *d)
+** text_at, free_text, paid_text in columns col.. of st) into *d, borrowing
+** the row's strings; the text is read from the texts file into rec, or
+** (a library made before it) joined from the row's two parts into text
+** when there is a paid one.  SC_ENOMEM or the texts file's error. */
+#define INDEX_COLS "d.id, d.title, d.doc_type, d.year, d.date, d.source, d.text_at, d.free_text, d.paid_text"
+static int index_doc(sc_store *s, sqlite3_stmt *st, int col, int64_t num, sc_buf *rec, sc_buf *text, sc_doc *d,
+                     sc_err *err)
 {
     memset(d, 0, sizeof *d);
     d->id = (char *)sqlite3_column_text(st, col);
@@ -461,10 +514,20 @@ static int index_doc(sqlite3_stmt *st, int col, sc_buf *text, sc_doc *d)
     d->year = sqlite3_column_int(st, col + 3);
     d->date = (char *)sqlite3_column_text(st, col + 4);
     d->source = (char *)sqlite3_column_text(st, col + 5);
-    const char *f = (const char *)sqlite3_column_text(st, col + 6);
-    size_t fl = (size_t)sqlite3_column_bytes(st, col + 6);
-    const char *p = (const char *)sqlite3_column_text(st, col + 7);
-    size_t pl = (size_t)sqlite3_column_bytes(st, col + 7);
+    if (sqlite3_column_type(st, col + 6) != SQLITE_NULL) {
+        sc_doc r;
+        d->text_at = (uint64_t)sqlite3_column_int64(st, col + 6);
+        int rc = sc_texts_read(s->texts, d->text_at, num, 1, rec, &r, err);
+        if (rc) return rc;
+        d->text = r.text;
+        d->len = r.len;
+        d->free_len = r.free_len;
+        return SC_OK;
+    }
+    const char *f = (const char *)sqlite3_column_text(st, col + 7);
+    size_t fl = (size_t)sqlite3_column_bytes(st, col + 7);
+    const char *p = (const char *)sqlite3_column_text(st, col + 8);
+    size_t pl = (size_t)sqlite3_column_bytes(st, col + 8);
     d->free_len = fl;
     d->len = fl + pl;
     if (!pl) {
@@ -476,7 +539,7 @@ static int index_doc(sqlite3_stmt *st, int col, sc_buf *text, sc_doc *d)
     sc_buf_add(text, p, pl);
     sc_buf_adds(text, "");
     d->text = text->data;
-    return text->oom ? SC_ENOMEM : SC_OK;
+    return text->oom ? sc_err_set(err, SC_ENOMEM, "out of memory") : SC_OK;
 }
 
 /* One statement for every change and its document: a catch-up after a
@@ -490,16 +553,17 @@ int sc_store_changes(sc_store *s, int64_t after, sc_store_change_cb cb, void *ct
                            " ON d.num = c.num AND c.op = 1 WHERE c.seq > ?1 ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK)
         return sc_st_db_err(err, s->db, "changes");
     sqlite3_bind_int64(st, 1, after);
-    sc_buf text = SC_BUF_INIT;
+    sc_buf text = SC_BUF_INIT, rec = SC_BUF_INIT;
     int rc = SC_OK, step;
     while (rc == SC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         sc_doc d;
         int gone = sqlite3_column_type(st, 3) == SQLITE_NULL;     /* a delete, or an add deleted since */
-        if (!gone && index_doc(st, 4, &text, &d)) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
+        if (!gone && (rc = index_doc(s, st, 4, sqlite3_column_int64(st, 3), &rec, &text, &d, err))) break;
         rc = cb(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2), gone ? NULL : &d);
     }
     if (rc == SC_OK && step != SQLITE_DONE) rc = sc_st_db_err(err, s->db, "changes");
     sc_buf_free(&text);
+    sc_buf_free(&rec);
     sqlite3_finalize(st);
     return rc;
 }
@@ -520,15 +584,16 @@ int sc_store_each_doc(sc_store *s, sc_store_doc_cb cb, void *ctx, sc_err *err)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT d.num, " INDEX_COLS " FROM docs d ORDER BY d.num", -1, &st, NULL) != SQLITE_OK)
         return sc_st_db_err(err, s->db, "scan");
-    sc_buf text = SC_BUF_INIT;
+    sc_buf text = SC_BUF_INIT, rec = SC_BUF_INIT;
     int rc = SC_OK, step;
     while (rc == SC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         sc_doc d;
-        if (index_doc(st, 1, &text, &d)) { rc = sc_err_set(err, SC_ENOMEM, "out of memory"); break; }
+        if ((rc = index_doc(s, st, 1, sqlite3_column_int64(st, 0), &rec, &text, &d, err))) break;
         rc = cb(ctx, sqlite3_column_int64(st, 0), &d);
     }
     if (rc == SC_OK && step != SQLITE_DONE) rc = sc_st_db_err(err, s->db, "scan");
     sc_buf_free(&text);
+    sc_buf_free(&rec);
     sqlite3_finalize(st);
     return rc;
 }

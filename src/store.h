@@ -6,10 +6,13 @@
 **   docs(num INTEGER PRIMARY KEY, id TEXT UNIQUE, title, free_text,
 **        paid_text, removed, doc_type, year, issuer, date, source, url, file,
 **        chars, free_chars, has_paywall, masks, hash, simhash, outline JSON,
-**        dup_of, added_at)
+**        dup_of, added_at, text_at)
 **        num is the internal number the index uses; id is the public one.
-**        free_text is the clean text's free prefix (it starts with the title
-**        line), paid_text the rest: a visitor's query never selects paid_text.
+**        The clean text (it starts with the title line) is its free prefix
+**        and the paid rest: in the texts file at text_at (store_texts.h),
+**        or, in rows of libraries made before that file (text_at NULL), in
+**        free_text and paid_text.  A visitor's read never touches the paid
+**        part.
 **        docs_near, a partial index of (chars, simhash) of the documents
 **        long enough for near-duplicates, from which the writer makes its
 **        table of simhash bands in memory (store_near.c); libraries made
@@ -17,6 +20,7 @@
 **   changes(seq, num, op)     every add/delete in order; the index records the
 **        last seq it holds, and replays the rest after a crash
 **   meta(key, value)
+**   meta('texts_end')  where the texts file's last committed record ends
 ** Writes happen between sc_store_begin and sc_store_commit on the writer
 ** connection (one writer).  Reads may come from any thread: each borrows a
 ** connection of its own from a small pool.
@@ -47,7 +51,7 @@ int sc_store_commit(sc_store *s, sc_err *err);   /* durable when it returns */
 void sc_store_rollback(sc_store *s);
 
 /* Stores a cleaned, described doc.  If doc->id is NULL an id is assigned
-** (and set in doc).  *status tells what happened; for SC_PUT_DUPLICATE,
+** (and set in doc); doc->text_at is set to where its text went.  *status tells what happened; for SC_PUT_DUPLICATE,
 ** *dup_of (caller frees) names the stored document it repeats and nothing
 ** is written.  A doc with an explicit id that is near another is stored
 ** all the same, its dup_of column naming the other. */
@@ -62,19 +66,24 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err);
 ** sc_doc_free.  Thread-safe. */
 int sc_store_get(sc_store *s, const char *id, int paid, sc_doc *doc, sc_err *err);
 int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *doc, sc_err *err);
-/* What search hits show of documents nums[0..n), in ascending numbers
-** (equal ones in their order): cb gets
-** (ctx, i, doc) with title, doc_type, year, date, free_chars and the text
-** (free part only unless paid, as sc_store_get; doc->len bytes, not always
-** followed by a NUL: it may be read in place from the store's page),
-** every other field empty; doc is NULL for a number no longer stored.  The
-** doc is valid until cb returns; a non-zero return stops the walk and is
-** returned.  All are read
-** in one read transaction, so they come from one state of the store.
+/* What search hits show of documents nums[0..n): cb gets (ctx, i, doc)
+** with title, doc_type, year, date, free_chars and the text (free part
+** only unless paid, as sc_store_get; doc->len bytes, NUL-terminated),
+** every other field empty.  ats (or NULL) gives where the texts file holds
+** each one's record (sc_doc.text_at, kept by the index), 0 when not known:
+** such a hit is that record, read without SQLite, even when the document
+** was deleted since (the caller's snapshot still holds it).  The others
+** are read from their rows in one read transaction (one state of the
+** store), doc NULL for a number no longer stored.  The doc is valid until
+** cb returns; a non-zero return stops the walk and is returned.
 ** Thread-safe. */
 typedef int (*sc_store_hit_cb)(void *ctx, size_t i, const sc_doc *doc);
-int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_store_hit_cb cb, void *ctx,
-                      sc_err *err);
+int sc_store_each_hit(sc_store *s, const int64_t *nums, const uint64_t *ats, size_t n, int paid,
+                      sc_store_hit_cb cb, void *ctx, sc_err *err);
+/* Whether the texts file holds document num's whole record at text_at
+** (sc_doc.text_at): SC_OK, or SC_EDB naming the file and the document. */
+int sc_store_check_text(sc_store *s, int64_t num, uint64_t text_at, sc_err *err);
+
 /* Public id for an internal number (caller frees), or NULL. */
 char *sc_store_id_of(sc_store *s, int64_t num);
 int64_t sc_store_num_of(sc_store *s, const char *id);   /* -1 if none */

@@ -28,6 +28,7 @@
 #define NEAR_DUP_BUCKET 64
 
 typedef struct sc_near sc_near;
+typedef struct sc_texts sc_texts;
 
 /* A connection and its prepared statements.  Statements are keyed by the
 ** address of their (static) SQL text, prepared once and reset after each
@@ -49,6 +50,8 @@ struct sc_store {
     sc_near *near;               /* the writer's near-duplicate table, or NULL (store_near.c) */
     int64_t data_version;        /* PRAGMA data_version when near was last known good */
     long mmap_mb;                /* of library.db each reader maps (store.c) */
+    sc_texts *texts;             /* the texts file (store_texts.c) */
+    int64_t next_num;            /* the writer's next document number in a batch */
 };
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.

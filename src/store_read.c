@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "store_priv.h"
+#include "store_texts.h"
 
 /* ---- reads ----------------------------------------------------------- */
 
@@ -61,11 +62,34 @@ static void read_meta(sqlite3_stmt *st, sc_doc *d)
 #define LITE_COLS "num, id, title, doc_type, year, issuer, date, source, url, file, chars," \
                   " free_chars, has_paywall, masks, hash, simhash, '[]', ''"
 static const char *const GET_SQL[2][2] = {
-    {"SELECT " META_COLS ", free_text FROM docs WHERE num = ?1",
-     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE num = ?1"},
-    {"SELECT " META_COLS ", free_text FROM docs WHERE id = ?1",
-     "SELECT " META_COLS ", free_text, paid_text FROM docs WHERE id = ?1"},
+    {"SELECT " META_COLS ", text_at, free_text FROM docs WHERE num = ?1",
+     "SELECT " META_COLS ", text_at, free_text, paid_text FROM docs WHERE num = ?1"},
+    {"SELECT " META_COLS ", text_at, free_text FROM docs WHERE id = ?1",
+     "SELECT " META_COLS ", text_at, free_text, paid_text FROM docs WHERE id = ?1"},
 };
+
+/* The text of the row st stands on, whose text_at is column col (then
+** free_text, [paid_text]): from the texts file, or from the row in a
+** library made before it.  Into text (reset first); *free_len set.  rec is
+** scratch for the record. */
+static int row_text(sc_store *s, sqlite3_stmt *st, int col, int64_t num, int paid, sc_buf *rec, sc_buf *text,
+                    size_t *free_len, sc_err *err)
+{
+    text->len = 0;
+    if (sqlite3_column_type(st, col) != SQLITE_NULL) {
+        sc_doc r;
+        int rc = sc_texts_read(s->texts, (uint64_t)sqlite3_column_int64(st, col), num, paid, rec, &r, err);
+        if (rc) return rc;
+        sc_buf_add(text, r.text, r.len);
+        *free_len = r.free_len;
+    } else {
+        sc_buf_add(text, sqlite3_column_text(st, col + 1), (size_t)sqlite3_column_bytes(st, col + 1));
+        *free_len = text->len;
+        if (paid) sc_buf_add(text, sqlite3_column_text(st, col + 2), (size_t)sqlite3_column_bytes(st, col + 2));
+    }
+    sc_buf_adds(text, "");
+    return text->oom ? sc_err_set(err, SC_ENOMEM, "out of memory") : SC_OK;
+}
 
 static int get_where(sc_store *s, const char *id, int64_t num, int paid, sc_doc *d, sc_err *err)
 {
@@ -86,13 +110,13 @@ static int get_where(sc_store *s, const char *id, int64_t num, int paid, sc_doc 
     }
     memset(d, 0, sizeof *d);
     read_meta(st, d);
-    sc_buf text = SC_BUF_INIT;
-    sc_buf_add(&text, sqlite3_column_text(st, 18), (size_t)sqlite3_column_bytes(st, 18));
-    d->free_len = text.len;
-    if (paid) sc_buf_add(&text, sqlite3_column_text(st, 19), (size_t)sqlite3_column_bytes(st, 19));
+    sc_buf text = SC_BUF_INIT, rec = SC_BUF_INIT;
+    rc = row_text(s, st, 18, sqlite3_column_int64(st, 0), paid, &rec, &text, &d->free_len, err);
+    sc_buf_free(&rec);
     d->len = text.len;
     d->text = sc_buf_detach(&text);
-    if (!d->text || !d->id) { sc_doc_free(d); rc = sc_err_set(err, SC_ENOMEM, "out of memory"); }
+    if (!rc && (!d->text || !d->id)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (rc) sc_doc_free(d);
 out:
     sc_st_done(st);
     sc_st_give_back(s, c);
@@ -109,87 +133,79 @@ int sc_store_get_num(sc_store *s, int64_t num, int paid, sc_doc *d, sc_err *err)
     return get_where(s, NULL, num, paid, d, err);
 }
 
-/* What a hit shows, and no more: five short columns and the text. */
+/* What a hit shows, and no more: five short columns and the text (from
+** the texts file when text_at is set). */
 static const char *const HIT_SQL[2] = {
-    "SELECT title, doc_type, year, date, free_chars, free_text FROM docs WHERE num = ?1",
-    "SELECT title, doc_type, year, date, free_chars, free_text, paid_text FROM docs WHERE num = ?1"};
+    "SELECT title, doc_type, year, date, free_chars, text_at, free_text FROM docs WHERE num = ?1",
+    "SELECT title, doc_type, year, date, free_chars, text_at, free_text, paid_text FROM docs WHERE num = ?1"};
 
-/* One row of HIT_SQL into d; SC_ENOMEM when a copy fails.  A text with
-** no paid part (or none asked for) is borrowed from the row, not copied:
-** *borrowed is then set, and d->text is valid until the statement moves
-** on (as a blob it is read in place from the mapped page; as text SQLite
-** would first copy it to add a terminator). */
-static int read_hit(sqlite3_stmt *st, int paid, sc_doc *d, int *borrowed)
+/* One row of HIT_SQL into d, borrowing the row's strings and, for the
+** text, text (reused scratch).  SC_ENOMEM or the texts file's error. */
+static int read_hit(sc_store *s, sqlite3_stmt *st, int64_t num, int paid, sc_buf *rec, sc_buf *text, sc_doc *d,
+                    sc_err *err)
 {
     memset(d, 0, sizeof *d);
-    *borrowed = 0;
-    d->title = sc_st_col_str(st, 0);
-    d->doc_type = sc_st_col_str(st, 1);
+    int rc = row_text(s, st, 5, num, paid, rec, text, &d->free_len, err);
+    if (rc) return rc;
+    d->title = (char *)sqlite3_column_text(st, 0);
+    d->doc_type = (char *)sqlite3_column_text(st, 1);
     d->year = sqlite3_column_int(st, 2);
-    d->date = sc_st_col_str(st, 3);
+    d->date = (char *)sqlite3_column_text(st, 3);
     d->free_chars = (size_t)sqlite3_column_int64(st, 4);
-    const void *f = sqlite3_column_blob(st, 5);
-    size_t fl = (size_t)sqlite3_column_bytes(st, 5);
-    const void *p = paid ? sqlite3_column_blob(st, 6) : NULL;
-    size_t pl = p ? (size_t)sqlite3_column_bytes(st, 6) : 0;
-    if (!pl && f) {
-        d->text = (char *)(uintptr_t)f;
-        *borrowed = 1;
-    } else {
-        d->text = malloc(fl + pl + 1);    /* exactly: texts run to megabytes */
-        if (d->text) {
-            if (fl) memcpy(d->text, f, fl);
-            if (pl) memcpy(d->text + fl, p, pl);
-            d->text[fl + pl] = 0;
-        }
-    }
-    if (!d->text || !d->title) {
-        if (*borrowed) d->text = NULL;
-        sc_doc_free(d);
-        return SC_ENOMEM;
-    }
-    d->free_len = fl;
-    d->len = fl + pl;
+    if (!d->title) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    d->text = text->data;
+    d->len = text->len;
     return SC_OK;
 }
 
-int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_store_hit_cb cb, void *ctx,
-                      sc_err *err)
+/* order[0..n) = 0..n-1 sorted by key (n is a page of hits: insertion). */
+static void sort_by(const int64_t *key, size_t n, size_t *order)
 {
-    if (!n) return SC_OK;
-    /* in ascending numbers: one hit's way down the B-tree warms the
-       pages the next one passes */
-    size_t *ord = malloc(n * sizeof *ord);
-    if (!ord) return sc_err_set(err, SC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         size_t j = i;
-        for (; j && nums[ord[j - 1]] > nums[i]; j--) ord[j] = ord[j - 1];
-        ord[j] = i;
+        for (; j && key[order[j - 1]] > key[i]; j--) order[j] = order[j - 1];
+        order[j] = i;
     }
+}
+
+/* The hits whose texts_file offset is known: one pread each, no SQLite. */
+static int hits_from_texts(sc_store *s, const int64_t *nums, const uint64_t *ats, const size_t *ord, size_t n,
+                           int paid, sc_buf *rec, sc_store_hit_cb cb, void *ctx, sc_err *err)
+{
+    int rc = SC_OK;
+    for (size_t k = 0; k < n && !rc; k++) {
+        size_t i = ord[k];
+        if (!ats[i]) continue;
+        sc_doc d = {0};
+        rc = sc_texts_read(s->texts, ats[i], nums[i], paid, rec, &d, err);
+        if (!rc) rc = cb(ctx, i, &d);
+    }
+    return rc;
+}
+
+/* The other hits, from their rows, in one read transaction: one round of
+** file locks instead of one per document. */
+static int hits_from_rows(sc_store *s, const int64_t *nums, const uint64_t *ats, const size_t *ord, size_t n,
+                          int paid, sc_buf *rec, sc_store_hit_cb cb, void *ctx, sc_err *err)
+{
     conn *c = sc_st_borrow(s);
-    if (!c) { free(ord); return sc_err_set(err, SC_EDB, "store: cannot open a reader"); }
-    /* one read transaction: one round of file locks instead of one per
-       document, and every hit read from the same state of the store */
+    if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
     sqlite3_stmt *begin = sc_st_prep(c, "BEGIN"), *st = sc_st_prep(c, HIT_SQL[paid != 0]);
     int rc = SC_OK, in_tx = begin && sqlite3_step(begin) == SQLITE_DONE;
     sc_st_done(begin);
     if (!st) rc = sc_st_db_err(err, c->db, "get");
+    sc_buf text = SC_BUF_INIT;
     for (size_t k = 0; k < n && !rc; k++) {
-        sqlite3_bind_int64(st, 1, nums[ord[k]]);
+        size_t i = ord[k];
+        if (ats && ats[i]) continue;
+        sqlite3_bind_int64(st, 1, nums[i]);
         sc_doc d;
-        int borrowed = 0, got = 0;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            if (read_hit(st, paid, &d, &borrowed)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
-            else got = 1;
-        }
-        if (!rc) rc = cb(ctx, ord[k], got ? &d : NULL);       /* while the row is there */
-        if (got) {
-            if (borrowed) d.text = NULL;
-            sc_doc_free(&d);
-        }
+        int got = sqlite3_step(st) == SQLITE_ROW;
+        if (got) rc = read_hit(s, st, nums[i], paid, rec, &text, &d, err);
+        if (!rc) rc = cb(ctx, i, got ? &d : NULL);       /* while the row is there */
         sc_st_done(st);
     }
-    free(ord);
+    sc_buf_free(&text);
     if (in_tx) {
         sqlite3_stmt *end = sc_st_prep(c, "COMMIT");
         if (!end || sqlite3_step(end) != SQLITE_DONE) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -197,6 +213,30 @@ int sc_store_each_hit(sc_store *s, const int64_t *nums, size_t n, int paid, sc_s
     }
     sc_st_give_back(s, c);
     return rc;
+}
+
+int sc_store_each_hit(sc_store *s, const int64_t *nums, const uint64_t *ats, size_t n, int paid,
+                      sc_store_hit_cb cb, void *ctx, sc_err *err)
+{
+    if (!n) return SC_OK;
+    /* in ascending numbers: one hit's way down the B-tree warms the pages
+       the next one passes, and records are in the file in number order */
+    size_t *ord = malloc(n * sizeof *ord);
+    if (!ord) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    sort_by(nums, n, ord);
+    size_t from_rows = 0;
+    for (size_t i = 0; i < n; i++) from_rows += !ats || !ats[i];
+    sc_buf rec = SC_BUF_INIT;
+    int rc = ats ? hits_from_texts(s, nums, ats, ord, n, paid, &rec, cb, ctx, err) : SC_OK;
+    if (!rc && from_rows) rc = hits_from_rows(s, nums, ats, ord, n, paid, &rec, cb, ctx, err);
+    sc_buf_free(&rec);
+    free(ord);
+    return rc;
+}
+
+int sc_store_check_text(sc_store *s, int64_t num, uint64_t text_at, sc_err *err)
+{
+    return sc_texts_check(s->texts, text_at, num, err);
 }
 
 char *sc_store_id_of(sc_store *s, int64_t num)

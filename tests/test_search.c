@@ -110,6 +110,7 @@ static void assert_docs(const sc_seg *s, const sc_docmeta *dm, uint32_t n)
         assert_string_equal(sc_seg_type(s, i), dm[i].type);
         assert_string_equal(sc_seg_source(s, i), dm[i].source);
         assert_string_equal(sc_seg_id(s, i, ib), dm[i].id);
+        assert_true(sc_seg_text_at(s, i) == (s->version >= 4 ? dm[i].text_at : 0));   /* format 4's column */
     }
 }
 
@@ -144,9 +145,16 @@ static void test_columns(void **state)
             uint32_t len = shape == 0 ? 2 : 2 + (uint32_t)rand() % 70000;
             dm[i] = (sc_docmeta){num, len, (uint32_t)rand() % (len - 1), shape == 2 ? -3 : 1990 + rand() % 40,
                                  shape == 2 ? 0 : 20000101 + rand() % 250000, types[i % 3], i % 5 ? "gov.cn" : "",
-                                 ids[(i * 7 + (uint32_t)shape) % nid]};
+                                 ids[(i * 7 + (uint32_t)shape) % nid],
+                                 shape == 0 ? 16 + 2500 * (uint64_t)i : shape == 1 ? (uint64_t)rand() << 9 : 0};
         }
+        sc_segw_version = 3;          /* the format before text_at: read as 0 */
         sc_seg *s = write_docs(path, dm, n);
+        assert_int_equal(s->version, 3);
+        assert_docs(s, dm, n);
+        sc_seg_release(s);
+        sc_segw_version = SC_SEG_VERSION;
+        s = write_docs(path, dm, n);
         assert_docs(s, dm, n);
         if (shape == 0) assert_true(s->col[SC_COL_NUM].linear && s->col[SC_COL_NUM].width == 0);
         if (shape == 2) assert_non_null(s->col[SC_COL_NUM].table);
@@ -201,7 +209,7 @@ static void codec_round_trips(void)
             uint32_t cnt = n + extra * (SC_BLOCK - 1);   /* also 128, 129, 255 ... */
             uint32_t ndocs = cnt * 3 + 5;
             sc_docmeta *dm = calloc(ndocs, sizeof *dm);
-            for (uint32_t i = 0; i < ndocs; i++) dm[i] = (sc_docmeta){i, 5000, 3, 2020, 20200101, "t", "s", "id"};
+            for (uint32_t i = 0; i < ndocs; i++) dm[i] = (sc_docmeta){i, 5000, 3, 2020, 20200101, "t", "s", "id", 0};
             uint32_t *docs = malloc(cnt * 4), *tfs = malloc(cnt * 4), *pos = malloc(cnt * 40 * 4);
             uint32_t d = 0, np = 0;
             for (uint32_t i = 0; i < cnt; i++) {
@@ -822,7 +830,7 @@ typedef struct edge_term { uint64_t key; uint32_t n; const uint32_t *docs, *tfs,
 static void edge_roundtrip(const char *path, const uint32_t *lens, uint32_t n_docs, const edge_term *t, size_t nt)
 {
     sc_docmeta *dm = calloc(n_docs, sizeof *dm);
-    for (uint32_t i = 0; i < n_docs; i++) dm[i] = (sc_docmeta){i, lens[i], 0, 0, 0, "", "", "d"};
+    for (uint32_t i = 0; i < n_docs; i++) dm[i] = (sc_docmeta){i, lens[i], 0, 0, 0, "", "", "d", 0};
     sc_segw *w;
     sc_err e = {0};
     assert_int_equal(sc_segw_open(path, &w, &e), SC_OK);
@@ -891,7 +899,7 @@ static void test_codec_edges(void **state)
     }
     /* the writer refuses what it cannot code */
     sc_docmeta dm[4];
-    for (uint32_t i = 0; i < 4; i++) dm[i] = (sc_docmeta){i, 10, 0, 0, 0, "", "", ""};
+    for (uint32_t i = 0; i < 4; i++) dm[i] = (sc_docmeta){i, 10, 0, 0, 0, "", "", "", 0};
     static const struct { uint32_t n, docs[4], tfs[4], pos[4]; } bad[] = {
         {2, {1, 1}, {1, 1}, {0, 0}},          /* a document twice */
         {2, {2, 1}, {1, 1}, {0, 0}},          /* out of order */
@@ -955,7 +963,7 @@ static void test_position_groups_damage(void **state)
     sc_docmeta dm[N];
     uint32_t docs[N], tfs[N], pos[N];
     for (uint32_t i = 0; i < N; i++) {
-        dm[i] = (sc_docmeta){i, 5000, 3, 2020, 20200101, "t", "s", "id"};
+        dm[i] = (sc_docmeta){i, 5000, 3, 2020, 20200101, "t", "s", "id", 0};
         docs[i] = i, tfs[i] = 1, pos[i] = 1 + i;
     }
     sc_segw *w;
@@ -1017,7 +1025,7 @@ static void test_seg_damage(void **state)
     uint32_t lens[N], docs[N], tfs[N], pos[2 * N];
     for (uint32_t i = 0; i < N; i++) {
         lens[i] = 50 + i;
-        dm[i] = (sc_docmeta){i, lens[i], 3, 2020, 20200101, "讲话", "", "poetry-0001"};
+        dm[i] = (sc_docmeta){i, lens[i], 3, 2020, 20200101, "讲话", "", "poetry-0001", 0};
         docs[i] = i;
         tfs[i] = 1 + i % 2;
         pos[2 * i] = i % 7;

@@ -77,14 +77,16 @@ static int on_hit(void *ctx, size_t i, const sc_doc *d)
 
 /* Hits in ascending numbers (equal ones in their order), a missing number
 ** as NULL, the paid part only when asked, and the callback's error stops
-** the walk. */
-static void check_each_hit(sc_store *s, int64_t num)
+** the walk; the same whether a hit's record is read from its row's
+** text_at (ats NULL) or by the offset the index keeps (at). */
+static void check_each_hit(sc_store *s, int64_t num, uint64_t at)
 {
     sc_err e = {0};
     int64_t nums[3] = {num, num + 1000, num};
-    for (int paid = 0; paid < 2; paid++) {
+    uint64_t ats[3] = {at, 0, at};
+    for (int paid = 0; paid < 4; paid++) {
         hits_seen h = {0};
-        assert_int_equal(sc_store_each_hit(s, nums, 3, paid, on_hit, &h, &e), SC_OK);
+        assert_int_equal(sc_store_each_hit(s, nums, paid > 1 ? ats : NULL, 3, paid & 1, on_hit, &h, &e), SC_OK);
         assert_int_equal(h.calls, 3);
         assert_int_equal(h.idx[0], 0);         /* num, num, then num + 1000 */
         assert_int_equal(h.idx[1], 2);
@@ -93,13 +95,13 @@ static void check_each_hit(sc_store *s, int64_t num)
         for (int k = 0; k < 2; k++) {
             assert_int_equal(h.found[k], 1);
             assert_int_equal(h.free_len[k], 16);
-            if (paid) assert_string_equal(h.text[k], "标题\n免费部分付费部分SECRET");
+            if (paid & 1) assert_string_equal(h.text[k], "标题\n免费部分付费部分SECRET");
             else assert_string_equal(h.text[k], "标题\n免费部");   /* free_len: 16 bytes */
             free(h.text[k]);
         }
     }
     hits_seen h = {.stop_at = 2};
-    assert_int_equal(sc_store_each_hit(s, nums, 3, 1, on_hit, &h, &e), SC_EINTERNAL);
+    assert_int_equal(sc_store_each_hit(s, nums, ats, 3, 1, on_hit, &h, &e), SC_EINTERNAL);
     assert_int_equal(h.calls, 2);
     free(h.text[0]);
     free(h.text[1]);
@@ -119,6 +121,8 @@ static void test_put_get_and_paywall(void **state)
     assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
     assert_int_equal(status, SC_PUT_ADDED);
     assert_non_null(d.id);
+    assert_true(d.text_at >= 16);      /* after the texts file's header */
+    uint64_t at = d.text_at;
     char *id = strdup(d.id);
     sc_doc_free(&d);
     assert_int_equal(sc_store_commit(s, &e), SC_OK);
@@ -134,7 +138,13 @@ static void test_put_get_and_paywall(void **state)
     assert_int_equal(g.free_len, 16);
     sc_doc_free(&g);
     assert_int_equal(sc_store_get(s, "nope", 1, &g, &e), SC_ENOTFOUND);
-    check_each_hit(s, sc_store_num_of(s, id));
+    check_each_hit(s, sc_store_num_of(s, id), at);
+    /* a record is checked against the number asked for */
+    int64_t other = sc_store_num_of(s, id) + 1;
+    hits_seen h = {0};
+    assert_int_equal(sc_store_each_hit(s, &other, &at, 1, 1, on_hit, &h, &e), SC_EDB);
+    assert_non_null(strstr(e.msg, "texts"));
+    assert_int_equal(h.calls, 0);
     free(id);
     sc_store_close(s);
 }
@@ -144,15 +154,15 @@ static char *hit_text(sc_store *s, int64_t num)
 {
     sc_err e = {0};
     hits_seen h = {0};
-    assert_int_equal(sc_store_each_hit(s, &num, 1, 1, on_hit, &h, &e), SC_OK);
+    assert_int_equal(sc_store_each_hit(s, &num, NULL, 1, 1, on_hit, &h, &e), SC_OK);
     assert_int_equal(h.calls, 1);
     return h.found[0] ? h.text[0] : NULL;
 }
 
 /* Readers map the file (store.c: READER_MMAP).  A reader that mapped it
 ** must still see what commits later, in pages past the end of its mapping
-** once a checkpoint has grown the file (19 MB, more than SQLite's
-** automatic checkpoint). */
+** once a checkpoint has grown the file (19 MB of removed lines, more than
+** SQLite's automatic checkpoint; the texts go to the texts file). */
 static void test_readers_map_and_follow_the_file(void **state)
 {
     (void)state;
@@ -182,6 +192,8 @@ static void test_readers_map_and_follow_the_file(void **state)
         body[k + BODY] = 0;
         sc_doc d;
         make_doc(&d, NULL, body, (size_t)k, 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1));
+        free(d.removed);
+        d.removed = strdup(body);
         int status;
         char *dup = NULL;
         assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
@@ -203,6 +215,11 @@ static void test_readers_map_and_follow_the_file(void **state)
     assert_int_equal(strlen(t), 12 + BODY);
     assert_int_equal(t[12 + BODY - 1], 'a' + 799 % 26);
     free(t);
+    sc_doc g;
+    assert_int_equal(sc_store_get(s, last, 1, &g, &e), SC_OK);
+    assert_int_equal(strlen(g.removed), 12 + BODY);
+    assert_int_equal(g.removed[12 + BODY - 1], 'a' + 799 % 26);
+    sc_doc_free(&g);
     t = hit_text(s, sc_store_num_of(s, first));
     assert_non_null(t);
     assert_int_equal(t[12], 'a');

@@ -7,18 +7,20 @@ control, starts `sucai ingest`, kills it with SIGKILL after a random delay
 store's changes into the index) and checks:
   - `sucai index check` passes;
   - for every marker, `search --count` and `search --ids` equal the stored
-    documents that contain it (read independently from library.db with
-    Python's sqlite3 and a plain substring test);
+    documents that contain it (read independently from library.db and the
+    texts file by bench/exact.py, and a plain substring test);
   - every batch whose ingest exited 0 is wholly stored and searchable.
 """
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
+import exact  # noqa: E402
 
 SUCAI = os.environ.get("SUCAI") or os.path.join(os.path.dirname(__file__), "../../build/sucai")
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "15"))
@@ -56,12 +58,7 @@ def make_batch(path, rnd, n, rng):
 
 
 def stored_docs(lib):
-    con = sqlite3.connect(os.path.join(lib, "library.db"))
-    try:
-        rows = con.execute("SELECT id, coalesce(free_text,'') || coalesce(paid_text,'') FROM docs").fetchall()
-    finally:
-        con.close()
-    return {r[0]: r[1].lower() for r in rows}
+    return {did: (free + paid).lower() for did, _title, free, paid in exact.stored_texts(lib)}
 
 
 def search_ids(lib, term):

@@ -144,7 +144,7 @@ def main():
         die('--library needs --corpus (the JSONL it was built from)')
 
     src = list(exact.read_jsonl(corpus))
-    stored = list(exact.truth_from_library(os.path.join(lib, 'library.db')))
+    stored = list(exact.truth_from_library(lib))
     if not stored:
         die('library %s holds no documents' % lib)
     raw = {i: (t, x) for i, t, x in src}

@@ -154,6 +154,20 @@ def main():
         check(json.loads(run(lib, "stats", "--json").stdout)["documents"] == before, "every document still there")
         check(run(lib, "search", "--count", "工作").stdout.strip() != "0", "the index holds them")
 
+        # the texts file cut short: `index check` names it and the document
+        # whose record is gone; put back, the check passes again
+        texts = os.path.join(lib, "texts")
+        with open(texts, "rb") as fh:
+            whole = fh.read()
+        with open(texts, "r+b") as fh:
+            fh.truncate(len(whole) - 3)
+        p = run(lib, "index", "check")
+        check(p.returncode == 1 and texts in p.stderr and "cut short" in p.stderr,
+              "index check finds the cut texts file: %s" % p.stderr.strip())
+        with open(texts, "wb") as fh:
+            fh.write(whole)
+        check(run(lib, "index", "check").returncode == 0, "index check with the texts file whole again")
+
         # a second writer is refused while one holds the library
         import fcntl
         with open(os.path.join(lib, "lock"), "r+") as lk:

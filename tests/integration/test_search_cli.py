@@ -2,8 +2,8 @@
 """`sucai search` through the CLI on the sample materials.
 
 Ingests ../shared/samples (the seed document and samples/raw), then checks:
-  - `--ids` equals a scan of the stored texts (read from library.db with
-    sqlite3; normalised here independently: full-width -> ASCII, lower
+  - `--ids` equals a scan of the stored texts (read from library.db and the
+    texts file by bench/exact.py's reader of the documented formats; normalised here independently: full-width -> ASCII, lower
     case, whitespace runs -> one space, phrases never cross a line break)
     for hand-written queries and random substrings of stored documents;
   - `index optimize` merges the segments into one and changes no answer;
@@ -16,7 +16,6 @@ import json
 import os
 import random
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 SUCAI = os.environ.get("SUCAI") or os.path.join(ROOT, "build/sucai")
 SHARED = os.path.abspath(os.path.join(ROOT, "../shared"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import exact  # noqa: E402
 failures = []
 
 
@@ -58,9 +59,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         lib = os.path.join(tmp, "lib")
         r = run(lib, "ingest", os.path.join(SHARED, "samples/000_f34c468b8c96c242.txt"), os.path.join(SHARED, "samples/raw"))
-        con = sqlite3.connect(os.path.join(lib, "library.db"))
-        rows = con.execute("SELECT id, coalesce(free_text,''), coalesce(paid_text,'') FROM docs").fetchall()
-        con.close()
+        rows = [(i, f, p) for i, _title, f, p in exact.stored_texts(lib)]
         if len(rows) < 10:
             fail("only %d documents stored: %s" % (len(rows), r.stderr[-300:]))
             return 1
