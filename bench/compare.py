@@ -131,6 +131,7 @@ def main():
     engines['sucai'] = {'build': b[0] if b else None,
                         'size': du(os.path.join(sd, 'library', 'index')),
                         'db': du(os.path.join(sd, 'library', 'library.db')),
+                        'texts': du(os.path.join(sd, 'library', 'texts')),
                         'res': sucai_results(sd, n)}
     for p in PEERS:
         d = os.path.join(run, 'peers', p)
@@ -171,9 +172,9 @@ def main():
             print('\nsucai build = %s' % f.read().strip())
     except OSError:
         pass
-    db = engines['sucai'].get('db')
-    print('\nsucai library.db (documents, metadata; not counted as index): %s MB'
-          % fmt(db / 1e6 if db else None, 0))
+    db, texts = engines['sucai'].get('db'), engines['sucai'].get('texts')
+    print('\nsucai store (not counted as index): library.db (metadata) %s MB + texts %s MB'
+          % (fmt(db / 1e6 if db else None, 0), fmt(texts / 1e6 if texts else None, 0)))
     try:
         with open(os.path.join(sd, 'batch_rss_kb')) as f:
             rss = int(f.read().split()[-1])

@@ -83,9 +83,11 @@ int sc_st_db_err(sc_err *err, sqlite3 *db, const char *what)
 }
 
 /* Readers map the file (up to mmap_mb MB; SQLite's limit is 2 GiB in
-** Debian's build) instead of pread()ing a copy of each 16 KiB page: a
-** search's hits are pages of random documents, and the copy was a third of
-** fetching one (whole corpus: 11.8 -> 8.8 us a hit, median query -12 %).
+** Debian's build) instead of pread()ing a copy of each 16 KiB page: when
+** search hits still came from rows, they were pages of random documents,
+** and the copy was a third of fetching one (whole corpus: 11.8 -> 8.8 us a
+** hit, median query -12 %).  Hits now read the texts file (store_texts.c);
+** rows are still read so for documents, listings and older segments.
 ** The pages are the kernel's page cache, shared by every connection, not
 ** the process's heap; but every reader connection maps the file on its own,
 ** and resident-set figures count a page once per mapping that touched it
