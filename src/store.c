@@ -502,9 +502,8 @@ int sc_store_delete(sc_store *s, const char *id, sc_err *err)
 
 /* The index's view of a document (id, title, type, year, date, source,
 ** text_at, free_text, paid_text in columns col.. of st) into *d, borrowing
-** the row's strings; the text is read from the texts file into rec, or
-** (a library made before it) joined from the row's two parts into text
-** when there is a paid one.  SC_ENOMEM or the texts file's error. */
+** the row's strings and its text (sc_st_row_text).  SC_ENOMEM or the texts
+** file's error. */
 #define INDEX_COLS "d.id, d.title, d.doc_type, d.year, d.date, d.source, d.text_at, d.free_text, d.paid_text"
 static int index_doc(sc_store *s, sqlite3_stmt *st, int col, int64_t num, sc_buf *rec, sc_buf *text, sc_doc *d,
                      sc_err *err)
@@ -516,32 +515,7 @@ static int index_doc(sc_store *s, sqlite3_stmt *st, int col, int64_t num, sc_buf
     d->year = sqlite3_column_int(st, col + 3);
     d->date = (char *)sqlite3_column_text(st, col + 4);
     d->source = (char *)sqlite3_column_text(st, col + 5);
-    if (sqlite3_column_type(st, col + 6) != SQLITE_NULL) {
-        sc_doc r;
-        d->text_at = (uint64_t)sqlite3_column_int64(st, col + 6);
-        int rc = sc_texts_read(s->texts, d->text_at, num, 1, rec, &r, err);
-        if (rc) return rc;
-        d->text = r.text;
-        d->len = r.len;
-        d->free_len = r.free_len;
-        return SC_OK;
-    }
-    const char *f = (const char *)sqlite3_column_text(st, col + 7);
-    size_t fl = (size_t)sqlite3_column_bytes(st, col + 7);
-    const char *p = (const char *)sqlite3_column_text(st, col + 8);
-    size_t pl = (size_t)sqlite3_column_bytes(st, col + 8);
-    d->free_len = fl;
-    d->len = fl + pl;
-    if (!pl) {
-        d->text = (char *)(f ? f : "");       /* most texts have no paid part: no copy */
-        return SC_OK;
-    }
-    text->len = 0;
-    sc_buf_add(text, f, fl);
-    sc_buf_add(text, p, pl);
-    sc_buf_adds(text, "");
-    d->text = text->data;
-    return text->oom ? sc_err_set(err, SC_ENOMEM, "out of memory") : SC_OK;
+    return sc_st_row_text(s, st, col + 6, num, 1, rec, text, d, err);
 }
 
 /* One statement for every change and its document: a catch-up after a

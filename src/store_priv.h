@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "error.h"
 #include "store.h"
 
@@ -72,6 +73,16 @@ char *sc_st_col_str(sqlite3_stmt *st, int i);
 ** malloc'd string / an integer (-1 when there is no row). */
 char *sc_st_lookup_str(conn *c, const char *sql, const char *arg, int64_t num);
 int64_t sc_st_lookup_num(conn *c, const char *sql, const char *arg);
+
+/* The text of the row st stands on (store_read.c), whose column col is
+** text_at and the next free_text and paid_text: from the texts file
+** (d->text_at set), or, in a library made before it, from the row.  Sets
+** d->text, len and free_len (the paid part only when paid); the text is
+** NUL-terminated and borrowed: from rec (scratch for the record), from the
+** row until the statement moves on, or from text when the row's two parts
+** are joined.  SC_ENOMEM or the texts file's error (SC_EDB). */
+int sc_st_row_text(sc_store *s, sqlite3_stmt *st, int col, int64_t num, int paid, sc_buf *rec, sc_buf *text,
+                   sc_doc *d, sc_err *err);
 
 /* The near-duplicate table (store_near.c).  sc_near_find sets *num to a
 ** stored document near simhash h of that length, or -1; it makes the table

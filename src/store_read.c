@@ -68,26 +68,34 @@ static const char *const GET_SQL[2][2] = {
      "SELECT " META_COLS ", text_at, free_text, paid_text FROM docs WHERE id = ?1"},
 };
 
-/* The text of the row st stands on, whose text_at is column col (then
-** free_text, [paid_text]): from the texts file, or from the row in a
-** library made before it.  Into text (reset first); *free_len set.  rec is
-** scratch for the record. */
-static int row_text(sc_store *s, sqlite3_stmt *st, int col, int64_t num, int paid, sc_buf *rec, sc_buf *text,
-                    size_t *free_len, sc_err *err)
+int sc_st_row_text(sc_store *s, sqlite3_stmt *st, int col, int64_t num, int paid, sc_buf *rec, sc_buf *text,
+                   sc_doc *d, sc_err *err)
 {
-    text->len = 0;
     if (sqlite3_column_type(st, col) != SQLITE_NULL) {
         sc_doc r;
-        int rc = sc_texts_read(s->texts, (uint64_t)sqlite3_column_int64(st, col), num, paid, rec, &r, err);
+        d->text_at = (uint64_t)sqlite3_column_int64(st, col);
+        int rc = sc_texts_read(s->texts, d->text_at, num, paid, rec, &r, err);
         if (rc) return rc;
-        sc_buf_add(text, r.text, r.len);
-        *free_len = r.free_len;
-    } else {
-        sc_buf_add(text, sqlite3_column_text(st, col + 1), (size_t)sqlite3_column_bytes(st, col + 1));
-        *free_len = text->len;
-        if (paid) sc_buf_add(text, sqlite3_column_text(st, col + 2), (size_t)sqlite3_column_bytes(st, col + 2));
+        d->text = r.text;
+        d->len = r.len;
+        d->free_len = r.free_len;
+        return SC_OK;
     }
+    const char *f = (const char *)sqlite3_column_text(st, col + 1);
+    size_t fl = (size_t)sqlite3_column_bytes(st, col + 1);
+    const char *p = paid ? (const char *)sqlite3_column_text(st, col + 2) : NULL;
+    size_t pl = p ? (size_t)sqlite3_column_bytes(st, col + 2) : 0;
+    d->free_len = fl;
+    d->len = fl + pl;
+    if (!pl) {
+        d->text = (char *)(f ? f : "");       /* most texts have no paid part: no copy */
+        return SC_OK;
+    }
+    text->len = 0;
+    sc_buf_add(text, f, fl);
+    sc_buf_add(text, p, pl);
     sc_buf_adds(text, "");
+    d->text = text->data;
     return text->oom ? sc_err_set(err, SC_ENOMEM, "out of memory") : SC_OK;
 }
 
@@ -111,10 +119,10 @@ static int get_where(sc_store *s, const char *id, int64_t num, int paid, sc_doc 
     memset(d, 0, sizeof *d);
     read_meta(st, d);
     sc_buf text = SC_BUF_INIT, rec = SC_BUF_INIT;
-    rc = row_text(s, st, 18, sqlite3_column_int64(st, 0), paid, &rec, &text, &d->free_len, err);
+    rc = sc_st_row_text(s, st, 18, sqlite3_column_int64(st, 0), paid, &rec, &text, d, err);
+    d->text = rc ? NULL : sc_strndup(d->text, d->len);     /* the doc owns its text */
     sc_buf_free(&rec);
-    d->len = text.len;
-    d->text = sc_buf_detach(&text);
+    sc_buf_free(&text);
     if (!rc && (!d->text || !d->id)) rc = sc_err_set(err, SC_ENOMEM, "out of memory");
     if (rc) sc_doc_free(d);
 out:
@@ -139,23 +147,20 @@ static const char *const HIT_SQL[2] = {
     "SELECT title, doc_type, year, date, free_chars, text_at, free_text FROM docs WHERE num = ?1",
     "SELECT title, doc_type, year, date, free_chars, text_at, free_text, paid_text FROM docs WHERE num = ?1"};
 
-/* One row of HIT_SQL into d, borrowing the row's strings and, for the
-** text, text (reused scratch).  SC_ENOMEM or the texts file's error. */
+/* One row of HIT_SQL into d, borrowing the row's strings and its text
+** (sc_st_row_text).  SC_ENOMEM or the texts file's error. */
 static int read_hit(sc_store *s, sqlite3_stmt *st, int64_t num, int paid, sc_buf *rec, sc_buf *text, sc_doc *d,
                     sc_err *err)
 {
     memset(d, 0, sizeof *d);
-    int rc = row_text(s, st, 5, num, paid, rec, text, &d->free_len, err);
+    int rc = sc_st_row_text(s, st, 5, num, paid, rec, text, d, err);
     if (rc) return rc;
     d->title = (char *)sqlite3_column_text(st, 0);
     d->doc_type = (char *)sqlite3_column_text(st, 1);
     d->year = sqlite3_column_int(st, 2);
     d->date = (char *)sqlite3_column_text(st, 3);
     d->free_chars = (size_t)sqlite3_column_int64(st, 4);
-    if (!d->title) return sc_err_set(err, SC_ENOMEM, "out of memory");
-    d->text = text->data;
-    d->len = text->len;
-    return SC_OK;
+    return d->title ? SC_OK : sc_err_set(err, SC_ENOMEM, "out of memory");
 }
 
 /* order[0..n) = 0..n-1 sorted by key (n is a page of hits: insertion). */
