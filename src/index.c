@@ -446,7 +446,12 @@ int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err)
     int rc = delete_num(ix, num, err);
     if (rc) return rc;
     if (doc->len > UINT32_MAX / 2) return sc_err_set(err, SC_ELIMIT, "document %lld too long to index", (long long)num);
-    if ((rc = sc_membuf_add(&ix->mb, num, doc))) {
+    rc = sc_membuf_add(&ix->mb, num, doc);
+    if (rc == SC_ELIMIT) {          /* full for this document: flush, add again */
+        if ((rc = flush_buffer(ix, err))) return rc;
+        rc = sc_membuf_add(&ix->mb, num, doc);
+    }
+    if (rc) {
         /* the buffer is unusable after a partial add: drop it (the store's
            changes will be replayed, the commit point still names seq) */
         sc_membuf_reset(&ix->mb);

@@ -17,8 +17,14 @@
 **      the SC_KEY_TUNI lists;
 **   4. each character a's group, radix-sorted by the next character b
 **      (stable, so positions still ascend) -> the SC_KEY_BI(a, b) lists.
-** A position of seq becomes (document, position in it) through start[]
-** and a table of the document holding every 64th slot.  Why: per
+** Each record packs, from the top: the rank (of the next character, or
+** of the title's character), the buffer document and the position in it,
+** in as many bits as this buffer needs (sc_membuf_add refuses a document
+** that would need more than 64; the caller flushes and adds it again).
+** Sorting by the rank alone keeps the rest in seq order, and the posting
+** writer reads (document, position) straight from the record: finding the
+** document of a seq position through a table cost two cache misses an
+** occurrence, a sixth of a whole-corpus import.  Why: per
 ** character the old hash-based buffer did two random probes into a table
 ** of a million terms plus a varint append to each term's own stream, all
 ** cache misses; here adding is a sequential write, and the sorts touch
@@ -52,9 +58,19 @@
 #include "normalize.h"
 
 #define SC_MB_DIRECT 0x30000u  /* code points below: a direct id table */
-#define BLK_SHIFT 6            /* doc_at[] holds the doc of every 64th slot */
 
 typedef struct sc_cpslot { uint32_t cp, id; } cpslot;   /* id 0 = empty */
+
+/* Bits that hold 0..v. */
+static unsigned bits_for(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0; }
+
+/* Bits a record needs for ids 1..n_ids (ranks 0..n_ids), n_docs documents
+** and positions below max_len. */
+static unsigned record_bits(uint64_t n_ids, uint64_t n_docs, uint64_t max_len)
+{
+    unsigned r = bits_for(n_ids);
+    return (r ? r : 1) + bits_for(n_docs) + bits_for(max_len);
+}
 
 /* Frees the buffered documents' strings and their arrays; counts to 0. */
 static void drop_docs(sc_membuf *m)
@@ -103,6 +119,7 @@ void sc_membuf_reset(sc_membuf *m)
         if (m->idcp[id] < SC_MB_DIRECT) m->idmap[m->idcp[id]] = 0;
     if (m->big) memset(m->big, 0, m->big_cap * sizeof *m->big);
     m->n_seq = 0;
+    m->max_len = 0;
     m->big_n = 0;
     m->n_ids = 0;
     m->bytes = 0;
@@ -236,6 +253,10 @@ int sc_membuf_add(sc_membuf *m, int64_t num, const sc_doc *doc)
     if (normalize_doc(m, doc)) return SC_ENOMEM;
     const uint32_t *c = m->norm.cps;
     uint32_t n = (uint32_t)m->norm.n, doc_no = m->n_docs, title_len = n;
+    uint32_t max_len = n + 1 > m->max_len ? n + 1 : m->max_len;    /* with its closing 0 */
+    uint64_t ids = (uint64_t)m->n_ids + n < 0x110000 ? (uint64_t)m->n_ids + n : 0x110000;
+    if (m->n_docs && record_bits(ids, m->n_docs + 1, max_len) > (m->max_bits ? m->max_bits : 64)) return SC_ELIMIT;
+    m->max_len = max_len;
     for (uint32_t i = 0; i < n; i++) if (c[i] == '\n') { title_len = i; break; }
     sc_docmeta *d = &m->docs[doc_no];
     memset(d, 0, sizeof *d);
@@ -267,10 +288,11 @@ typedef struct flushctx {
     uint32_t *by_rank;         /* rank -> id */
     uint32_t *off;             /* rank -> first index in occ; [n_ids] = end */
     uint64_t *occ;             /* per character occurrence, grouped by rank,
-                                  positions ascending: the next character's
-                                  rank (n_ids: none) << 32 | seq position */
+                                  in seq order: the next character's rank
+                                  (n_ids: none) << rs | doc << ds | position */
     size_t occ_cap;
-    uint32_t *doc_at;          /* doc holding slot i << BLK_SHIFT */
+    unsigned rs, ds;           /* the record's layout (record_layout) */
+    uint64_t dmask, pmask;
     uint64_t *rec, *tmp;       /* sort records, for the largest group */
     size_t rec_cap;
     sc_ix_plist pl;
@@ -278,11 +300,13 @@ typedef struct flushctx {
     sc_err *err;
 } flushctx;
 
-static inline uint32_t doc_of(const flushctx *f, uint32_t p)
+static void record_layout(flushctx *f)
 {
-    uint32_t d = f->doc_at[p >> BLK_SHIFT];
-    while (f->m->start[d + 1] <= p) d++;
-    return d;
+    unsigned bp = bits_for(f->m->max_len), bd = bits_for(f->m->n_docs);
+    f->ds = bp;
+    f->rs = bp + bd;
+    f->pmask = (1ull << bp) - 1;
+    f->dmask = (1ull << bd) - 1;
 }
 
 static const uint32_t *sort_cp;
@@ -292,10 +316,11 @@ static int cmp_id_cp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sorts r[0..n) by the high 32 bits, stably, using tmp; returns the array
-** that holds the result.  Records are built with their low halves
-** ascending, so sorting whole values is the same as sorting stably. */
-static uint64_t *sort_hi(uint64_t *r, uint64_t *tmp, size_t n, uint32_t max_hi)
+/* Sorts r[0..n) by the bits from shift up (values <= max_hi), stably,
+** using tmp; returns the array that holds the result.  Records are built
+** with their low parts ascending, so sorting whole values is the same as
+** sorting stably. */
+static uint64_t *sort_hi(uint64_t *r, uint64_t *tmp, size_t n, uint32_t max_hi, unsigned shift)
 {
     if (n <= 32) {
         for (size_t i = 1; i < n; i++) {
@@ -312,7 +337,7 @@ static uint64_t *sort_hi(uint64_t *r, uint64_t *tmp, size_t n, uint32_t max_hi)
     uint32_t mask = (1u << width) - 1;
     size_t cnt[2048];
     for (int ps = 0; ps < passes; ps++) {
-        int sh = 32 + ps * width;
+        unsigned sh = shift + (unsigned)(ps * width);
         memset(cnt, 0, (mask + 1) * sizeof *cnt);
         for (size_t i = 0; i < n; i++) cnt[(r[i] >> sh) & mask]++;
         size_t sum = 0;
@@ -336,28 +361,27 @@ static int need_rec(flushctx *f, size_t n)
     return f->rec_cap ? 0 : -1;
 }
 
-/* Writes the term key from the records p[0..n) whose low halves are seq
-** positions, ascending. */
+/* Writes the term key from the records p[0..n), in seq order. */
 static int emit_positions(flushctx *f, uint64_t key, const uint64_t *p, size_t n, int positional)
 {
     sc_ix_plist *pl = &f->pl;
     pl->n = pl->np = 0;
     uint32_t cur = UINT32_MAX, tf = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t at = (uint32_t)p[i], d = doc_of(f, at);
+        uint32_t d = (uint32_t)(p[i] >> f->ds & f->dmask);
         if (d != cur) {
             if (cur != UINT32_MAX && sc_ix_pl_doc(pl, cur, tf)) return oom(f);
             cur = d;
             tf = 0;
         }
-        if (positional && sc_ix_pl_pos(pl, at - f->m->start[d])) return oom(f);
+        if (positional && sc_ix_pl_pos(pl, (uint32_t)(p[i] & f->pmask))) return oom(f);
         tf++;
     }
     if (cur != UINT32_MAX && sc_ix_pl_doc(pl, cur, tf)) return oom(f);
     return sc_segw_term(f->w, key, pl->docs, pl->tfs, (uint32_t)pl->n, positional ? pl->pos : NULL, f->err);
 }
 
-/* Ranks, positions by character and the doc-at-slot table. */
+/* Ranks, and the records grouped by character. */
 static int prepare(flushctx *f)
 {
     const sc_membuf *m = f->m;
@@ -366,15 +390,14 @@ static int prepare(flushctx *f)
     f->by_rank = malloc((k + 1) * sizeof *f->by_rank);
     f->off = malloc((k + 1) * sizeof *f->off);
     uint32_t *next = malloc((k + 1) * sizeof *next);
-    size_t n_blk = (m->n_seq >> BLK_SHIFT) + 1, n_pos = 0;
-    f->doc_at = malloc(n_blk * sizeof *f->doc_at);
+    size_t n_pos = 0;
     for (uint32_t id = 1; id <= k; id++) n_pos += m->idcnt[id];
     if (n_pos + 1 > f->occ_cap) {     /* the last flush's, when large enough */
         free(f->occ);
         f->occ = malloc((n_pos + 1) * sizeof *f->occ);
         f->occ_cap = f->occ ? n_pos + 1 : 0;
     }
-    if (!f->rank || !f->by_rank || !f->off || !next || !f->doc_at || !f->occ) { free(next); return SC_ENOMEM; }
+    if (!f->rank || !f->by_rank || !f->off || !next || !f->occ) { free(next); return SC_ENOMEM; }
     for (uint32_t r = 0; r < k; r++) f->by_rank[r] = r + 1;
     sort_cp = m->idcp;     /* the writer is single-threaded */
     qsort(f->by_rank, k, sizeof *f->by_rank, cmp_id_cp);
@@ -389,11 +412,14 @@ static int prepare(flushctx *f)
     /* one sequential pass; the next character is read here, while seq is
        in cache, and not later from each group's scattered positions */
     f->rank[0] = k;
-    for (uint32_t i = 0; i < m->n_seq; i++)
-        if (m->seq[i]) f->occ[next[m->seq[i]]++] = (uint64_t)f->rank[m->seq[i + 1]] << 32 | i;
+    record_layout(f);
+    for (uint32_t d = 0; d < m->n_docs; d++) {
+        uint32_t s0 = m->start[d];
+        uint64_t doc = (uint64_t)d << f->ds;
+        for (uint32_t i = s0; i < m->start[d + 1]; i++)
+            if (m->seq[i]) f->occ[next[m->seq[i]]++] = (uint64_t)f->rank[m->seq[i + 1]] << f->rs | doc | (i - s0);
+    }
     free(next);
-    for (uint32_t d = 0, b = 0; d < m->n_docs; d++)
-        for (; b < n_blk && ((size_t)b << BLK_SHIFT) < m->start[d + 1]; b++) f->doc_at[b] = d;
     return SC_OK;
 }
 
@@ -413,16 +439,18 @@ static int write_tuni(flushctx *f)
     size_t n = 0;
     for (uint32_t d = 0; d < m->n_docs; d++) n += m->docs[d].title_len;
     if (need_rec(f, n)) return oom(f);
-    /* (rank, seq position): positions ascend, so do docs within a rank */
+    /* (rank, doc, position), built in seq order */
     size_t k = 0;
-    for (uint32_t d = 0; d < m->n_docs; d++)
-        for (uint32_t i = m->start[d], e = i + m->docs[d].title_len; i < e; i++)
-            f->rec[k++] = (uint64_t)f->rank[m->seq[i]] << 32 | i;
-    uint64_t *s = sort_hi(f->rec, f->tmp, n, m->n_ids);
+    for (uint32_t d = 0; d < m->n_docs; d++) {
+        uint64_t doc = (uint64_t)d << f->ds;
+        for (uint32_t p = 0; p < m->docs[d].title_len; p++)
+            f->rec[k++] = (uint64_t)f->rank[m->seq[m->start[d] + p]] << f->rs | doc | p;
+    }
+    uint64_t *s = sort_hi(f->rec, f->tmp, n, m->n_ids, f->rs);
     for (size_t i = 0; i < n;) {
-        uint32_t r = (uint32_t)(s[i] >> 32);
+        uint32_t r = (uint32_t)(s[i] >> f->rs);
         size_t j = i;
-        while (j < n && (uint32_t)(s[j] >> 32) == r) j++;
+        while (j < n && (uint32_t)(s[j] >> f->rs) == r) j++;
         int rc = emit_positions(f, SC_KEY_TUNI(m->idcp[f->by_rank[r]]), s + i, j - i, 0);
         if (rc) return rc;
         i = j;
@@ -439,13 +467,13 @@ static int write_bi(flushctx *f)
         uint64_t *g = f->occ + f->off[ra];
         size_t n = f->off[ra + 1] - f->off[ra];
         if (need_rec(f, n)) return oom(f);
-        uint64_t *s = sort_hi(g, f->tmp, n, m->n_ids);
+        uint64_t *s = sort_hi(g, f->tmp, n, m->n_ids, f->rs);
         uint32_t cpa = m->idcp[f->by_rank[ra]];
         for (size_t i = 0; i < n;) {
-            uint32_t rb = (uint32_t)(s[i] >> 32);
+            uint32_t rb = (uint32_t)(s[i] >> f->rs);
             if (rb == m->n_ids) break;          /* no next character: last */
             size_t j = i;
-            while (j < n && (uint32_t)(s[j] >> 32) == rb) j++;
+            while (j < n && (uint32_t)(s[j] >> f->rs) == rb) j++;
             int rc = emit_positions(f, SC_KEY_BI(cpa, m->idcp[f->by_rank[rb]]), s + i, j - i, 1);
             if (rc) return rc;
             i = j;
@@ -471,7 +499,6 @@ int sc_membuf_flush(sc_membuf *m, const char *path, sc_err *err)
     free(f.rank);
     free(f.by_rank);
     free(f.off);
-    free(f.doc_at);
     m->occ = f.occ;
     m->occ_cap = f.occ_cap;
     m->rec = f.rec;

@@ -30,6 +30,9 @@ typedef struct sc_membuf {
     uint8_t *del;
     uint32_t n_docs, cap_docs, n_del;
     uint32_t *start;           /* [n_docs + 1]: each doc's first slot in seq */
+    uint32_t max_len;          /* the most slots a doc takes (with its 0) */
+    unsigned max_bits;         /* a flush record's bits: 0 = 64 (tests
+                                  make it small to fill a buffer early) */
     uint32_t *seq;             /* character ids, 0 after each line and doc */
     size_t n_seq, cap_seq;
     uint32_t *idmap;           /* [SC_MB_DIRECT]: code point -> id (0: none) */
@@ -43,8 +46,10 @@ typedef struct sc_membuf {
     size_t occ_cap, rec_cap;   /* flush to the next of a batch (sc_membuf_trim) */
 } sc_membuf;
 
-/* Appends doc as buffer document n_docs.  SC_OK or SC_ENOMEM (then the
-** buffer is unusable until sc_membuf_reset). */
+/* Appends doc as buffer document n_docs.  SC_OK; SC_ELIMIT when the buffer
+** holds documents and the flush's records could not hold one more (the
+** buffer is unchanged: flush, reset and add it again); or SC_ENOMEM (then
+** the buffer is unusable until sc_membuf_reset). */
 int sc_membuf_add(sc_membuf *m, int64_t num, const sc_doc *doc);
 /* Writes the buffer as the segment file at path (fsynced); the buffer is
 ** unchanged. */

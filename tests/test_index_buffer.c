@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "index.h"
 #include "index_priv.h"
 #include "index_seg.h"
 #include "normalize.h"
@@ -111,12 +112,15 @@ static void check_term(const sc_term *t, const triple *m, size_t n)
     sc_postit_free(&it);
 }
 
-static void run_model(size_t n_docs, size_t max_chars)
+/* Adds up to n_docs random documents (fewer when a buffer whose records
+** may take only max_bits bits (0: 64) refuses one) and checks the flushed
+** segment against the model; returns how many went in. */
+static size_t run_model(size_t n_docs, size_t max_chars, unsigned max_bits)
 {
     char dir[512], path[600];
     test_tmpdir_make(dir, sizeof dir, "membuf");
     snprintf(path, sizeof path, "%s/seg-000001.sxs", dir);
-    sc_membuf mb = {0};
+    sc_membuf mb = {.max_bits = max_bits};
     sc_norm nm = {0};
     triple *t = NULL;
     size_t nt = 0, cap = 0;
@@ -129,7 +133,17 @@ static void run_model(size_t n_docs, size_t max_chars)
         free(doc.title);
         doc.title = strndup(doc.text, (size_t)(nl - doc.text));
         doc.len = strlen(doc.text);
-        assert_int_equal(sc_membuf_add(&mb, 1000 + d, &doc), SC_OK);
+        size_t seq_before = mb.n_seq;
+        int rc = sc_membuf_add(&mb, 1000 + d, &doc);
+        if (rc == SC_ELIMIT && max_bits) {     /* refused, and nothing of it kept */
+            assert_int_equal(mb.n_docs, d);
+            assert_int_equal(mb.n_seq, seq_before);
+            free(doc.title);
+            free(doc.text);
+            n_docs = d;
+            break;
+        }
+        assert_int_equal(rc, SC_OK);
         assert_int_equal(sc_normalize(doc.text, doc.len, 0, &nm), SC_OK);
         model_doc(&nm, d, &t, &nt, &cap);
         assert_int_equal(mb.docs[d].len, nm.n);
@@ -178,18 +192,57 @@ static void run_model(size_t n_docs, size_t max_chars)
     sc_norm_free(&nm);
     free(t);
     assert_int_equal(test_tmpdir_remove(dir), 0);
+    return n_docs;
 }
 
 static void test_buffer_matches_model_small(void **state)
 {
     (void)state;
-    run_model(40, 60);
+    assert_int_equal(run_model(40, 60, 0), 40);
 }
 
 static void test_buffer_matches_model_large(void **state)
 {
     (void)state;
-    run_model(700, 3000);
+    assert_int_equal(run_model(700, 3000, 0), 700);
+}
+
+/* A buffer whose records would need more bits than they have refuses the
+** document; what it holds flushes whole.  30 bits: about 13 for the
+** characters, 10 for a position, the rest for documents. */
+static void test_buffer_full_refuses_a_document(void **state)
+{
+    (void)state;
+    size_t n = run_model(400, 600, 30);
+    assert_true(n > 1 && n < 400);
+}
+
+/* The index flushes a full buffer and adds the document again: every
+** document is in the commit, over more than one segment. */
+static void test_index_flushes_a_full_buffer(void **state)
+{
+    (void)state;
+    char dir[512];
+    test_tmpdir_make(dir, sizeof dir, "fullbuf");
+    sc_index *ix = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &err), SC_OK);
+    ix->mb.max_bits = 30;
+    for (int d = 0; d < 300; d++) {
+        sc_doc doc = {0};
+        doc.text = random_text(next_rand() % 600);
+        doc.title = strndup(doc.text, (size_t)(strchr(doc.text, '\n') - doc.text));
+        doc.len = strlen(doc.text);
+        assert_int_equal(sc_index_add(ix, 1 + d, &doc, &err), SC_OK);
+        free(doc.title);
+        free(doc.text);
+    }
+    assert_int_equal(sc_index_commit(ix, 300, &err), SC_OK);
+    assert_int_equal(sc_index_doc_count(ix), 300);
+    assert_true(ix->n_ws > 1);
+    assert_int_equal(sc_index_check(ix, &err), SC_OK);
+    sc_index_close(ix);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 int main(void)
@@ -197,6 +250,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buffer_matches_model_small),
         cmocka_unit_test(test_buffer_matches_model_large),
+        cmocka_unit_test(test_buffer_full_refuses_a_document),
+        cmocka_unit_test(test_index_flushes_a_full_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
