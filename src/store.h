@@ -8,6 +8,8 @@
 **        chars, free_chars, has_paywall, masks, hash, simhash, outline JSON,
 **        dup_of, added_at, text_at)
 **        num is the internal number the index uses; id is the public one.
+**        added_at (unix seconds) never decreases as num grows, even when
+**        the clock goes back: the newest documents are the last rows.
 **        The clean text (it starts with the title line) is its free prefix
 **        and the paid rest: in the texts file at text_at (store_texts.h),
 **        or, in rows of libraries made before that file (text_at NULL), in

@@ -53,6 +53,7 @@ struct sc_store {
     long mmap_mb;                /* of library.db each reader maps (store.c) */
     sc_texts *texts;             /* the texts file (store_texts.c) */
     int64_t next_num;            /* the writer's next document number in a batch */
+    int64_t last_added;          /* the batch's latest added_at: never decreases */
 };
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.

@@ -267,16 +267,18 @@ int sc_store_list(sc_store *s, int64_t since, long limit, long offset,
     if (!c) return sc_err_set(err, SC_EDB, "store: cannot open a reader");
     sqlite3_stmt *st;
     int rc = SC_OK;
-    if (sqlite3_prepare_v2(c->db, "SELECT " LITE_COLS ", added_at FROM docs WHERE added_at >= ?1"
-                           " ORDER BY num DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK) {
+    /* newest first, until the first one added before since: added_at
+    ** never decreases with num (sc_store_begin) */
+    if (sqlite3_prepare_v2(c->db, "SELECT " LITE_COLS ", added_at FROM docs ORDER BY num DESC", -1, &st, NULL)
+        != SQLITE_OK) {
         rc = sc_st_db_err(err, c->db, "list");
         sc_st_give_back(s, c);
         return rc;
     }
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, limit < 0 ? -1 : limit);
-    sqlite3_bind_int64(st, 3, offset);
-    while (rc == SC_OK && sqlite3_step(st) == SQLITE_ROW) {
+    long seen = 0;
+    while (rc == SC_OK && (limit < 0 || seen < offset + limit) && sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 18) < since) break;
+        if (seen++ < offset) continue;
         sc_doc d = {0};
         read_meta(st, &d);
         rc = cb(ctx, &d, sqlite3_column_int64(st, 18));

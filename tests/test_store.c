@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "describe.h"
@@ -532,6 +533,86 @@ static void test_near_duplicates_other_writer_and_migration(void **state)
     free(a); free(b);
 }
 
+/* Listing: newest first, offset and limit, and since; added_at never
+** decreases with num, even after the clock went back (here: the newest
+** row's time moved an hour ahead), which is what lets a listing stop at
+** the first older document without an index on added_at. */
+typedef struct listed { int n; char id[8][16]; int64_t at[8]; } listed;
+
+static int on_listed(void *ctx, const sc_doc *d, int64_t added_at)
+{
+    listed *l = ctx;
+    assert_true(l->n < 8);
+    snprintf(l->id[l->n], sizeof l->id[0], "%s", d->id);
+    l->at[l->n++] = added_at;
+    return 0;
+}
+
+static listed list_of(sc_store *s, int64_t since, long limit, long offset)
+{
+    listed l = {0};
+    sc_err e = {0};
+    assert_int_equal(sc_store_list(s, since, limit, offset, on_listed, &l, &e), SC_OK);
+    return l;
+}
+
+static void put_one(sc_store *s, const char *id, const char *text)
+{
+    sc_doc d;
+    int status;
+    char *dup = NULL;
+    sc_err e = {0};
+    make_doc(&d, id, text, 3, 0);
+    assert_int_equal(sc_store_put(s, &d, &status, &dup, &e), SC_OK);
+    assert_int_equal(status, SC_PUT_ADDED);
+    sc_doc_free(&d);
+}
+
+static void test_list_newest_first_and_since(void **state)
+{
+    (void)state;
+    sc_store *s;
+    sc_err e = {0};
+    char sub[600];                             /* a store of its own */
+    snprintf(sub, sizeof sub, "%s/list", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    int64_t t0 = (int64_t)time(NULL);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    put_one(s, "a", "甲甲甲");
+    put_one(s, "b", "乙乙乙");
+    put_one(s, "c", "丙丙丙");
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    int64_t ahead = (int64_t)time(NULL) + 3600;
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE docs SET added_at = %lld WHERE id = 'c'", (long long)ahead);
+    assert_int_equal(sqlite3_exec(sc_store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    put_one(s, "d", "丁丁丁");
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+
+    listed l = list_of(s, 0, -1, 0);
+    assert_int_equal(l.n, 4);
+    const char *order[4] = {"d", "c", "b", "a"};
+    for (int i = 0; i < 4; i++) assert_string_equal(l.id[i], order[i]);
+    assert_int_equal(l.at[0], ahead);          /* not the clock's earlier time */
+    assert_true(l.at[2] >= t0 && l.at[3] >= t0 && l.at[2] < ahead);
+    l = list_of(s, ahead, -1, 0);              /* since: only the two */
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.id[0], "d");
+    assert_string_equal(l.id[1], "c");
+    l = list_of(s, 0, 2, 1);                   /* a page */
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.id[0], "c");
+    assert_string_equal(l.id[1], "b");
+    l = list_of(s, ahead, 5, 1);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.id[0], "c");
+    assert_int_equal(list_of(s, ahead + 1, -1, 0).n, 0);
+    assert_int_equal(list_of(s, 0, 0, 0).n, 0);
+    sc_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_near_duplicates_other_writer_and_migration),
         cmocka_unit_test(test_readers_map_and_follow_the_file),
         cmocka_unit_test(test_reader_mmap_setting),
+        cmocka_unit_test(test_list_newest_first_and_since),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
