@@ -61,11 +61,9 @@ static const char *SCHEMA =
     " has_paywall INTEGER NOT NULL, masks INTEGER NOT NULL, hash TEXT NOT NULL,"
     " simhash INTEGER NOT NULL, outline TEXT NOT NULL, dup_of TEXT,"
     " added_at INTEGER NOT NULL, text_at INTEGER);"
-    /* the exact-duplicate lookup: 16 of the hash's 64 hex digits (64 bits)
-    ** make an index a third the size of one of whole hashes, and keeping
-    ** the whole one up to date at random places was a tenth of an import
-    ** of short poems; libraries made before have docs_hash, dropped below */
-    "CREATE INDEX IF NOT EXISTS docs_hash16 ON docs(substr(hash, 1, 16));"
+    /* the exact-duplicate lookup is a table in memory (store_hashes.c);
+    ** libraries made before kept an index of the hashes */
+    "DROP INDEX IF EXISTS docs_hash16;"
     "DROP INDEX IF EXISTS docs_hash;"
     /* added_at never decreases with num (sc_store_begin), so the newest
     ** documents are the last rows and listing needs no index of its own;
@@ -186,6 +184,7 @@ void sc_store_close(sc_store *s)
 {
     if (!s) return;
     sc_near_drop(s);
+    sc_hashes_drop(s);
     sc_texts_close(s->texts);
     for (int i = 0; i < s->n_pool; i++) { conn_close(s->pool[i]); free(s->pool[i]); }
     conn_close(&s->w);
@@ -237,7 +236,7 @@ static void check_data_version(sc_store *s)
     int64_t v = -1;
     if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
     sc_st_done(st);
-    if (v < 0 || v != s->data_version) sc_near_drop(s);
+    if (v < 0 || v != s->data_version) { sc_near_drop(s); sc_hashes_drop(s); }
     s->data_version = v;
 }
 
@@ -288,7 +287,8 @@ int sc_store_commit(sc_store *s, sc_err *err)
 
 void sc_store_rollback(sc_store *s)
 {
-    sc_near_drop(s);   /* it may hold the batch's documents */
+    sc_near_drop(s);   /* they may hold the batch's documents */
+    sc_hashes_drop(s);
     sc_texts_abort(s->texts);
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(s->db, IDLE_CACHE, NULL, NULL, NULL);
@@ -344,7 +344,11 @@ int64_t sc_st_lookup_num(conn *c, const char *sql, const char *arg)
 
 static int remove_num(sc_store *s, int64_t num)
 {
-    if (exec_num(&s->w, "DELETE FROM docs WHERE num = ?1", num, 0)) return SC_EDB;
+    char *hash = s->hashes ? sc_st_lookup_str(&s->w, "SELECT hash FROM docs WHERE num = ?1", NULL, num) : NULL;
+    if (exec_num(&s->w, "DELETE FROM docs WHERE num = ?1", num, 0)) { free(hash); return SC_EDB; }
+    if (hash) sc_hashes_remove(s, num, hash);
+    else sc_hashes_drop(s);     /* a row without a hash cannot be in it; stay exact anyway */
+    free(hash);
     sc_near_remove(s, num);
     return log_change(s, num, SC_CHANGE_DELETE);
 }
@@ -357,10 +361,11 @@ static char *writer_id_of(sc_store *s, int64_t num)
 
 /* ---- put ------------------------------------------------------------- */
 
-/* The near-duplicate table could not be made (rc from sc_near_find). */
-static int near_err(sc_store *s, int rc, sc_err *err)
+/* A duplicate table could not be made (rc from sc_near_find or
+** sc_hashes_find). */
+static int table_err(sc_store *s, int rc, sc_err *err)
 {
-    return rc == SC_EDB ? sc_st_db_err(err, s->db, "near duplicates") : sc_err_set(err, SC_ENOMEM, "out of memory");
+    return rc == SC_EDB ? sc_st_db_err(err, s->db, "duplicates") : sc_err_set(err, SC_ENOMEM, "out of memory");
 }
 
 /* The outline as a JSON array of {level, kind, offset, text}; written by
@@ -440,7 +445,8 @@ static int insert_doc(sc_store *s, sc_doc *d, const char *dup_of, int64_t *num_o
     *num_out = num;
     d->text_at = at;
     if (log_change(s, *num_out, SC_CHANGE_ADD)) return sc_st_db_err(err, s->db, "insert");
-    if (sc_near_add(s, *num_out, d->simhash, d->chars)) return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (sc_near_add(s, *num_out, d->simhash, d->chars) || sc_hashes_add(s, *num_out, d->hash))
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
     return SC_OK;
 }
 
@@ -468,7 +474,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
         }
         int64_t near;
         int rc = sc_near_find(s, d->simhash, d->chars, &near);
-        if (rc) return near_err(s, rc, err);
+        if (rc) return table_err(s, rc, err);
         char *near_id = near >= 0 ? writer_id_of(s, near) : NULL;
         rc = insert_doc(s, d, near_id, &num, err);
         free(near_id);
@@ -476,14 +482,14 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
     }
     /* A file: the same clean text, or the same material under another
     ** title or footer, is a duplicate of what is stored. */
-    /* "+hash": with a plain hash = ?1, SQLite puts ?1 for hash in the other
-    ** term, which then no longer matches the index and the table is scanned */
-    char *same = sc_st_lookup_str(&s->w, "SELECT id FROM docs WHERE substr(hash, 1, 16) = substr(?1, 1, 16)"
-                                         " AND +hash = ?1", d->hash, 0);
+    int64_t exact;
+    int rc = sc_hashes_find(s, d->hash, &exact);
+    if (rc) return table_err(s, rc, err);
+    char *same = exact >= 0 ? writer_id_of(s, exact) : NULL;
     if (!same) {
         int64_t near;
-        int rc = sc_near_find(s, d->simhash, d->chars, &near);
-        if (rc) return near_err(s, rc, err);
+        rc = sc_near_find(s, d->simhash, d->chars, &near);
+        if (rc) return table_err(s, rc, err);
         if (near >= 0) same = writer_id_of(s, near);
     }
     if (same) {

@@ -18,7 +18,10 @@
 **        docs_near, a partial index of (chars, simhash) of the documents
 **        long enough for near-duplicates, from which the writer makes its
 **        table of simhash bands in memory (store_near.c); libraries made
-**        before it had a table simhash_bands, dropped at open
+**        before it had a table simhash_bands, dropped at open.  The exact-
+**        duplicate lookup has no index: the writer keeps the hashes in
+**        memory (store_hashes.c); older libraries' docs_hash16, docs_hash
+**        and docs_added are dropped at open
 **   changes(seq, num, op)     every add/delete in order; the index records the
 **        last seq it holds, and replays the rest after a crash
 **   meta(key, value)

@@ -29,6 +29,7 @@
 #define NEAR_DUP_BUCKET 64
 
 typedef struct sc_near sc_near;
+typedef struct sc_hashes sc_hashes;
 typedef struct sc_texts sc_texts;
 
 /* A connection and its prepared statements.  Statements are keyed by the
@@ -49,7 +50,8 @@ struct sc_store {
     conn *pool[POOL_MAX];        /* idle reader connections */
     int n_pool;
     sc_near *near;               /* the writer's near-duplicate table, or NULL (store_near.c) */
-    int64_t data_version;        /* PRAGMA data_version when near was last known good */
+    sc_hashes *hashes;           /* the writer's table of content hashes, or NULL (store_hashes.c) */
+    int64_t data_version;        /* PRAGMA data_version when both were last known good */
     long mmap_mb;                /* of library.db each reader maps (store.c) */
     sc_texts *texts;             /* the texts file (store_texts.c) */
     int64_t next_num;            /* the writer's next document number in a batch */
@@ -94,5 +96,15 @@ int sc_near_find(sc_store *s, uint64_t h, size_t chars, int64_t *num);
 int sc_near_add(sc_store *s, int64_t num, uint64_t h, size_t chars);
 void sc_near_remove(sc_store *s, int64_t num);
 void sc_near_drop(sc_store *s);
+
+/* The table of content hashes (store_hashes.c).  sc_hashes_find sets *num
+** to the lowest-numbered stored document whose hash (64 hex digits) is
+** hash, or -1; it makes the table on first use.  add / remove keep a made
+** table in step with the writer's inserts and deletes; drop forgets it.
+** Errors: SC_EDB, SC_ENOMEM (the table is then dropped). */
+int sc_hashes_find(sc_store *s, const char *hash, int64_t *num);
+int sc_hashes_add(sc_store *s, int64_t num, const char *hash);
+void sc_hashes_remove(sc_store *s, int64_t num, const char *hash);
+void sc_hashes_drop(sc_store *s);
 
 #endif

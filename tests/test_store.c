@@ -501,13 +501,14 @@ static void test_near_duplicates_other_writer_and_migration(void **state)
     expect_near(s, hb ^ 4, "b");
     assert_int_equal(sc_store_commit(s, &e), SC_OK);
     sc_store_close(s);
-    /* the old layout: a table of bands, no docs_near */
+    /* the old layout: a table of bands, no docs_near, indexes of the
+       hashes and of added_at */
     char path[700];
     snprintf(path, sizeof path, "%s/library.db", sub);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP INDEX docs_near; DROP INDEX docs_hash16;"
-                                      "CREATE INDEX docs_hash ON docs(hash);"
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX docs_near; CREATE INDEX docs_hash16 ON docs(substr(hash, 1, 16));"
+                                      "CREATE INDEX docs_hash ON docs(hash); CREATE INDEX docs_added ON docs(added_at);"
                                       "CREATE TABLE simhash_bands(band INTEGER NOT NULL, num INTEGER NOT NULL);"
                                       "CREATE INDEX simhash_bands_band ON simhash_bands(band);",
                                   NULL, NULL, NULL), SQLITE_OK);
@@ -516,21 +517,106 @@ static void test_near_duplicates_other_writer_and_migration(void **state)
     sqlite3_stmt *st;
     static const char *const indexes = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master"
                                        " WHERE name IN ('simhash_bands', 'simhash_bands_band', 'docs_near',"
-                                       " 'docs_hash', 'docs_hash16') ORDER BY name)";
+                                       " 'docs_hash', 'docs_hash16', 'docs_added') ORDER BY name)";
     assert_int_equal(sqlite3_prepare_v2(sc_store_db(s), indexes, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "docs_hash16,docs_near");
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "docs_near");
     sqlite3_finalize(st);
     assert_int_equal(sc_store_begin(s, &e), SC_OK);
     expect_near(s, ha ^ 0x80000000ull, "a");
     expect_near(s, hb ^ 0x1000000000ull, "b");
-    /* the same text as a: an exact duplicate, found through docs_hash16 */
+    /* the same text as a: an exact duplicate, found by its hash */
     assert_int_equal(put_long(s, NULL, a, ~ha, &dup), SC_PUT_DUPLICATE);
     assert_string_equal(dup, "a");
     free(dup);
     assert_int_equal(sc_store_commit(s, &e), SC_OK);
     sc_store_close(s);
     free(a); free(b);
+}
+
+/* Puts a short text (compared by exact hash only) under id (NULL: a
+** file); returns the status, *dup as sc_store_put sets it. */
+static int put_short(sc_store *s, const char *id, const char *text, char **dup)
+{
+    sc_doc d;
+    sc_err e = {0};
+    int status = 0;
+    *dup = NULL;
+    make_doc(&d, id, text, 3, 0);
+    assert_int_equal(sc_store_put(s, &d, &status, dup, &e), SC_OK);
+    sc_doc_free(&d);
+    return status;
+}
+
+static void expect_dup_of(sc_store *s, const char *text, const char *want)
+{
+    char *dup;
+    int status = put_short(s, NULL, text, &dup);
+    if (want) {
+        assert_int_equal(status, SC_PUT_DUPLICATE);
+        assert_string_equal(dup, want);
+    } else {
+        assert_int_equal(status, SC_PUT_ADDED);
+    }
+    free(dup);
+}
+
+/* The exact-duplicate table (store_hashes.c) answers as a query of the
+** docs table would: the lowest-numbered document with the same text,
+** through the batch's own documents, replaced and deleted documents,
+** growth past its first size, a rollback and another writer's commit. */
+static void test_exact_duplicates_table(void **state)
+{
+    (void)state;
+    char sub[600];
+    subdir(sub, sizeof sub, "exact");
+    sc_store *s, *t;
+    sc_err e = {0};
+    char *dup;
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    /* two imported documents with the same text: the first is the answer */
+    assert_int_equal(put_short(s, "x1", "同一段文字", &dup), SC_PUT_ADDED);
+    assert_int_equal(put_short(s, "x2", "同一段文字", &dup), SC_PUT_ADDED);
+    expect_dup_of(s, "同一段文字", "x1");        /* the table is made here */
+    assert_int_equal(put_short(s, "y", "另一段文字", &dup), SC_PUT_ADDED);
+    expect_dup_of(s, "另一段文字", "y");         /* added to the made table */
+    /* more documents than the first table holds, some of them replaced */
+    char text[64], id[16];
+    for (int i = 0; i < 1500; i++) {
+        snprintf(id, sizeof id, "n%d", i % 1000);
+        snprintf(text, sizeof text, "第%d篇文字", i);
+        assert_int_equal(put_short(s, id, text, &dup), i < 1000 ? SC_PUT_ADDED : SC_PUT_UPDATED);
+    }
+    expect_dup_of(s, "第1499篇文字", "n499");
+    expect_dup_of(s, "第507篇文字", "n507");
+    expect_dup_of(s, "第7篇文字", NULL);        /* n7 holds 第1007篇 now: a new file */
+    /* x1 gets another text: x2 is the one left with it */
+    assert_int_equal(put_short(s, "x1", "改过的文字", &dup), SC_PUT_UPDATED);
+    expect_dup_of(s, "同一段文字", "x2");
+    expect_dup_of(s, "改过的文字", "x1");
+    sc_err de = {0};
+    assert_int_equal(sc_store_delete(s, "x2", &de), SC_OK);
+    expect_dup_of(s, "同一段文字", NULL);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    /* a rolled-back batch leaves nothing behind in the table */
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    assert_int_equal(put_short(s, "z", "回滚的文字", &dup), SC_PUT_ADDED);
+    expect_dup_of(s, "回滚的文字", "z");
+    sc_store_rollback(s);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    expect_dup_of(s, "回滚的文字", NULL);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    /* another writer's document is found after its commit */
+    assert_int_equal(sc_store_open(sub, &t, &e), SC_OK);
+    assert_int_equal(sc_store_begin(t, &e), SC_OK);
+    assert_int_equal(put_short(t, "w", "别处写入的文字", &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_commit(t, &e), SC_OK);
+    sc_store_close(t);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    expect_dup_of(s, "别处写入的文字", "w");
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    sc_store_close(s);
 }
 
 /* Listing: newest first, offset and limit, and since; added_at never
@@ -625,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_readers_map_and_follow_the_file),
         cmocka_unit_test(test_reader_mmap_setting),
         cmocka_unit_test(test_list_newest_first_and_since),
+        cmocka_unit_test(test_exact_duplicates_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
