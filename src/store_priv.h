@@ -14,6 +14,7 @@
 #include "store.h"
 
 #define POOL_MAX 16
+#define CHANGE_ROWS 64           /* change-log rows written by one statement */
 #define STMT_CACHE 32
 
 #define SC_STR_(x) #x
@@ -56,6 +57,8 @@ struct sc_store {
     sc_texts *texts;             /* the texts file (store_texts.c) */
     int64_t next_num;            /* the writer's next document number in a batch */
     int64_t last_added;          /* the batch's latest added_at: never decreases */
+    int64_t pend[CHANGE_ROWS][2];  /* change-log rows (num, op) not yet written */
+    int n_pend;
 };
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.

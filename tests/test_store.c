@@ -619,6 +619,81 @@ static void test_exact_duplicates_table(void **state)
     sc_store_close(s);
 }
 
+/* The change log is written many rows a statement: its order is still the
+** order of the changes (adds, the delete and add of each replacement, a
+** delete), across full statements and the rest at the commit; a rolled
+** back batch leaves no rows. */
+typedef struct change_seen { int n; int64_t seq[200], num[200]; int op[200]; } change_seen;
+
+static int on_change(void *ctx, int64_t seq, int64_t num, int op, const sc_doc *doc)
+{
+    (void)doc;
+    change_seen *c = ctx;
+    assert_true(c->n < 200);
+    c->seq[c->n] = seq;
+    c->num[c->n] = num;
+    c->op[c->n++] = op;
+    return 0;
+}
+
+static void test_change_log_order(void **state)
+{
+    (void)state;
+    char sub[600];
+    subdir(sub, sizeof sub, "changes");
+    sc_store *s;
+    sc_err e = {0};
+    char *dup, id[16], text[64];
+    assert_int_equal(sc_store_open(sub, &s, &e), SC_OK);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(text, sizeof text, "第%d版", i);
+        assert_int_equal(put_short(s, id, text, &dup), SC_PUT_ADDED);
+    }
+    for (int i = 0; i < 30; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(text, sizeof text, "改%d版", i);
+        assert_int_equal(put_short(s, id, text, &dup), SC_PUT_UPDATED);
+    }
+    assert_int_equal(sc_store_delete(s, "c99", &e), SC_OK);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    assert_int_equal(sc_store_last_seq(s), 161);
+    change_seen c = {0};
+    assert_int_equal(sc_store_changes(s, 0, on_change, &c, &e), SC_OK);
+    assert_int_equal(c.n, 161);
+    for (int k = 0; k < 161; k++) assert_int_equal(c.seq[k], k + 1);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(c.op[i], SC_CHANGE_ADD);
+        assert_int_equal(c.num[i], i + 1);
+    }
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(c.op[100 + 2 * i], SC_CHANGE_DELETE);
+        assert_int_equal(c.num[100 + 2 * i], i + 1);
+        assert_int_equal(c.op[101 + 2 * i], SC_CHANGE_ADD);
+        assert_int_equal(c.num[101 + 2 * i], 101 + i);
+    }
+    assert_int_equal(c.op[160], SC_CHANGE_DELETE);
+    assert_int_equal(c.num[160], 100);
+    /* 70 changes, then a rollback: none of them stays */
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    for (int i = 0; i < 70; i++) {
+        snprintf(id, sizeof id, "r%d", i);
+        snprintf(text, sizeof text, "回滚%d", i);
+        assert_int_equal(put_short(s, id, text, &dup), SC_PUT_ADDED);
+    }
+    sc_store_rollback(s);
+    assert_int_equal(sc_store_begin(s, &e), SC_OK);
+    assert_int_equal(put_short(s, "after", "回滚之后", &dup), SC_PUT_ADDED);
+    assert_int_equal(sc_store_commit(s, &e), SC_OK);
+    assert_int_equal(sc_store_last_seq(s), 162);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(sc_store_changes(s, 161, on_change, &c, &e), SC_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.num[0], sc_store_num_of(s, "after"));
+    sc_store_close(s);
+}
+
 /* Listing: newest first, offset and limit, and since; added_at never
 ** decreases with num, even after the clock went back (here: the newest
 ** row's time moved an hour ahead), which is what lets a listing stop at
@@ -712,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_reader_mmap_setting),
         cmocka_unit_test(test_list_newest_first_and_since),
         cmocka_unit_test(test_exact_duplicates_table),
+        cmocka_unit_test(test_change_log_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
