@@ -294,6 +294,21 @@ static void test_footer_persisted(void **state)
         sc_cleaner_observe(c, &r);
     }
     assert_int_equal(sc_cleaner_save(c, &e), SC_OK);
+    /* more lines than the cache keeps: saving clears it, and the learned
+       footer is still known after that */
+    static char many[2048];
+    for (int k = 0; k < 26000; k++) {
+        int o = snprintf(many, sizeof many, "标题%d\n正文第一段。\n正文第二段。\n\n", k);
+        for (int j = 0; j < 8; j++)
+            o += snprintf(many + o, sizeof many - (size_t)o, "第%d篇文章的第%d行尾注，仅此一处。\n", k, j);
+        r.text = many; r.len = strlen(many);
+        sc_cleaner_observe(c, &r);
+    }
+    assert_int_equal(sc_cleaner_save(c, &e), SC_OK);
+    sc_doc d0;
+    clean_txt(c, "另一篇\n正文。\n\n" SITE_FOOTER, &d0);
+    assert_string_equal(d0.text, "另一篇\n正文。");
+    sc_doc_free(&d0);
     sc_cleaner_free(c);
     /* a new cleaner on the same library knows the footer */
     assert_int_equal(sc_cleaner_new(db, NULL, &c, &e), SC_OK);
