@@ -418,9 +418,25 @@ sc_snapshot *sc_index_snapshot(sc_index *ix)
     return s;
 }
 
+static int broken(sc_err *err)
+{
+    return sc_err_set(err, SC_EINDEX, "index: could not go back to its last commit; reopen the library");
+}
+
+int sc_index_abort(sc_index *ix, sc_err *err)
+{
+    sc_membuf_reset(&ix->mb);
+    sc_membuf_trim(&ix->mb);
+    ix->optimize = 0;
+    int rc = load_commit(ix, err);     /* clears the num map; garbage goes at the next commit */
+    ix->broken = rc != SC_OK;
+    return rc;
+}
+
 /* Marks the indexed copy of num (if any) deleted. */
 static int delete_num(sc_index *ix, int64_t num, sc_err *err)
 {
+    if (ix->broken) return broken(err);
     int rc = map_build(ix, err);
     if (rc) return rc;
     uint64_t loc = map_get(ix, num);
@@ -484,6 +500,7 @@ int sc_index_clear(sc_index *ix, sc_err *err)
 int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err)
 {
     mark_writer(ix);
+    if (ix->broken) return broken(err);
     int rc = flush_buffer(ix, err);
     sc_membuf_trim(&ix->mb);     /* the batch is over: a server need not keep them */
     if (!rc) rc = sc_ix_maybe_merge(ix, err);

@@ -36,6 +36,12 @@ int64_t sc_index_seq(sc_index *ix);
 int sc_index_add(sc_index *ix, int64_t num, const sc_doc *doc, sc_err *err);
 int sc_index_delete(sc_index *ix, int64_t num, sc_err *err);
 int sc_index_commit(sc_index *ix, int64_t seq, sc_err *err);
+/* Forgets every add and delete since the last commit (the buffer, segments
+** flushed from it, deletion marks): the writer is again as that commit
+** left it, for a store batch that rolled back.  If the commit point cannot
+** be read again, the writer refuses every further change (SC_EINDEX) until
+** the library is reopened. */
+int sc_index_abort(sc_index *ix, sc_err *err);
 /* Drops every segment (for a rebuild); takes effect at the next commit. */
 int sc_index_clear(sc_index *ix, sc_err *err);
 /* Removes the index files of the library folder dir (commit point,

@@ -90,6 +90,7 @@ struct sc_index {
     size_t mcap, mn;
     int map_ready;
     int optimize;              /* merge everything at the next commit */
+    int broken;                /* an abort failed: no more changes */
 };
 
 /* The path of segment no: DIR/index/seg-NNNNNN.sxs, into out[n]. */

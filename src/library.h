@@ -8,10 +8,12 @@
 **   DIR/lock         held by the one writer process (flock)
 **
 ** Ingest is batched: sc_library_ingest reads every file, lets the cleaner
-** learn the batch's boilerplate, cleans, describes, stores all documents in
-** one SQLite transaction, commits it, then indexes and commits the index.
-** If the process dies between the two commits, sc_library_open replays the
-** store's changes into the index, so nothing reported committed is lost.
+** learn the batch's boilerplate, cleans, describes and stores all documents
+** in one SQLite transaction, the index following each change as the store
+** makes it; the store commits, then the index.  A batch that rolls back
+** leaves the index as its last commit left it.  If the process dies
+** between the two commits, sc_library_open replays the store's changes
+** into the index, so nothing reported committed is lost.
 */
 #ifndef SC_LIBRARY_H
 #define SC_LIBRARY_H

@@ -377,6 +377,12 @@ int64_t sc_st_lookup_num(conn *c, const char *sql, const char *arg)
     return out;
 }
 
+void sc_store_set_hook(sc_store *s, sc_store_hook hook, void *ctx)
+{
+    s->hook = hook;
+    s->hook_ctx = ctx;
+}
+
 static int remove_num(sc_store *s, int64_t num)
 {
     char *hash = s->hashes ? sc_st_lookup_str(&s->w, "SELECT hash FROM docs WHERE num = ?1", NULL, num) : NULL;
@@ -385,7 +391,9 @@ static int remove_num(sc_store *s, int64_t num)
     else sc_hashes_drop(s);     /* a row without a hash cannot be in it; stay exact anyway */
     free(hash);
     sc_near_remove(s, num);
-    return log_change(s, num, SC_CHANGE_DELETE);
+    int rc = log_change(s, num, SC_CHANGE_DELETE);
+    if (!rc && s->hook) s->hook(s->hook_ctx, num, SC_CHANGE_DELETE, NULL);
+    return rc;
 }
 
 /* The writer sees its own uncommitted rows; pooled readers do not. */
@@ -480,6 +488,12 @@ static int insert_doc(sc_store *s, sc_doc *d, const char *dup_of, int64_t *num_o
     *num_out = num;
     d->text_at = at;
     if (log_change(s, *num_out, SC_CHANGE_ADD)) return sc_st_db_err(err, s->db, "insert");
+    if (s->hook) {
+        sc_doc v = *d;                                   /* as the row has it */
+        if (!v.title) v.title = (char *)"";
+        if (!v.doc_type) v.doc_type = (char *)"unknown";
+        s->hook(s->hook_ctx, num, SC_CHANGE_ADD, &v);
+    }
     if (sc_near_add(s, *num_out, d->simhash, d->chars) || sc_hashes_add(s, *num_out, d->hash))
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     return SC_OK;

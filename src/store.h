@@ -119,6 +119,15 @@ typedef int (*sc_store_change_cb)(void *ctx, int64_t seq, int64_t num, int op, c
 int sc_store_changes(sc_store *s, int64_t after_seq, sc_store_change_cb cb, void *ctx, sc_err *err);
 int64_t sc_store_last_seq(sc_store *s);
 
+/* The same changes as the writer makes them, for the index to follow a
+** batch without reading it back: hook is called for every change the
+** batch logs, in the log's order, with doc as sc_store_changes would give
+** it (borrowed until the hook returns) for an add and NULL for a delete.
+** The changes are the batch's only once it commits: whoever follows them
+** must forget them when it rolls back.  NULL hook: none. */
+typedef void (*sc_store_hook)(void *ctx, int64_t num, int op, const sc_doc *doc);
+void sc_store_set_hook(sc_store *s, sc_store_hook hook, void *ctx);
+
 /* Every stored document in ascending number order, with what the index
 ** reads (as sc_store_changes gives it, borrowed until cb returns): for
 ** rebuilds, in one statement. */

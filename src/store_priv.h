@@ -59,6 +59,8 @@ struct sc_store {
     int64_t last_added;          /* the batch's latest added_at: never decreases */
     int64_t pend[CHANGE_ROWS][2];  /* change-log rows (num, op) not yet written */
     int n_pend;
+    sc_store_hook hook;          /* sc_store_set_hook */
+    void *hook_ctx;
 };
 
 /* A ready statement for sql on c (reset, bindings cleared), or NULL.
