@@ -13,7 +13,10 @@
 **   anything else                   text     => read_txt.c (which refuses binary)
 ** Compressed input is decompressed as a stream straight into the JSONL
 ** line reader, so a .jsonl.zst never needs its decompressed size in memory;
-** max_stream_bytes bounds the total.
+** max_stream_bytes bounds the total.  A large file named .jsonl whose
+** start is JSON Lines is read the same way, a chunk at a time (a library's
+** export may be larger than the memory; reading it whole also cost a page
+** fault every 4 kB).
 */
 #include "read_priv.h"
 
@@ -276,6 +279,40 @@ int sc_read_mem(const char *name, const unsigned char *data, size_t n, const sc_
     return rc;
 }
 
+#define STREAM_CHUNK ((size_t)4 << 20)
+
+/* Feeds the rest of f (first, n_first bytes, already read; size bytes in
+** all) to the JSONL reader a chunk at a time. */
+static int stream_jsonl(const char *path, FILE *f, unsigned char *first, size_t n_first, size_t size,
+                        const sc_read_limits *lim, sc_read_cb cb, void *ctx, sc_err *err)
+{
+    named_cb nc = {path, cb, ctx};
+    sc_jsonl_stream *js = sc_jsonl_new(lim, named, &nc);
+    if (!js) return sc_err_set(err, SC_ENOMEM, "%s: out of memory", path);
+    int rc = sc_jsonl_feed(js, first, n_first, err);
+    size_t total = n_first, got;
+    while (!rc && (got = fread(first, 1, STREAM_CHUNK, f)) > 0) {
+        total += got;
+        if (total > size) break;
+        rc = sc_jsonl_feed(js, first, got, err);
+    }
+    if (!rc && (ferror(f) || total != size)) rc = sc_err_set(err, SC_EIO, "read error (file changed while reading?)");
+    if (!rc) rc = sc_jsonl_finish(js, err);
+    sc_jsonl_free(js);
+    if (rc) sc_err_prefix(err, "%s", path);
+    return rc;
+}
+
+/* Whether a file named name starting with d[0..n) is JSON Lines that
+** dispatch would read as such (no other format's signature first). */
+static int streams_as_jsonl(const char *name, const unsigned char *d, size_t n)
+{
+    if (!ends_with(name, ".jsonl") || starts(d, n, "PK", 2) || starts(d, n, "\xD0\xCF\x11\xE0", 4) ||
+        starts(d, n, "\x28\xB5\x2F\xFD", 4) || starts(d, n, "\x1F\x8B", 2) || foreign_format(d, n))
+        return 0;
+    return looks_jsonl(d, n, 1);
+}
+
 int sc_read_path(const char *path, const sc_read_limits *lim, sc_read_cb cb, void *ctx, sc_err *err)
 {
     sc_read_limits def;
@@ -302,9 +339,23 @@ int sc_read_path(const char *path, const sc_read_limits *lim, sc_read_cb cb, voi
         return sc_err_set(err, SC_ELIMIT, "%s: too large: %s, the limit is %s", path, sc_read_size(n, a),
                           sc_read_size(lim->max_file_bytes, b));
     }
-    unsigned char *data = malloc(n ? n : 1);
+    size_t first = n > 2 * STREAM_CHUNK ? STREAM_CHUNK : n;
+    unsigned char *data = malloc(first ? first : 1);
     if (!data) { fclose(f); return sc_err_set(err, SC_ENOMEM, "%s: out of memory", path); }
-    size_t got = n ? fread(data, 1, n, f) : 0;
+    size_t got = first ? fread(data, 1, first, f) : 0;
+    if (first < n && got == first && streams_as_jsonl(path, data, got)) {
+        sc_err_clear(err);
+        int rc = stream_jsonl(path, f, data, got, n, lim, cb, ctx, err);
+        fclose(f);
+        free(data);
+        return rc;
+    }
+    if (first < n && got == first) {       /* not streamed: the whole file after all */
+        unsigned char *all = realloc(data, n);
+        if (!all) { free(data); fclose(f); return sc_err_set(err, SC_ENOMEM, "%s: out of memory", path); }
+        data = all;
+        got += fread(data + first, 1, n - first, f);
+    }
     int bad = ferror(f);
     fclose(f);
     if (bad || got != n) {

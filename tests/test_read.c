@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -621,6 +622,95 @@ static void test_jsonl_edge_cases(void **state)
     got_free(&g);
 }
 
+/* ---- a large .jsonl file, read a chunk at a time ---------------------- */
+
+/* Everything a reader gives, folded into one number, and counted. */
+typedef struct digest { uint64_t h; long docs, errors; } digest;
+
+static void mix_in(digest *d, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) d->h = (d->h ^ c[i]) * 1099511628211ull;
+    d->h = (d->h ^ 0xFF) * 1099511628211ull;
+}
+
+static int digest_cb(void *ctx, const sc_raw *r, const sc_err *e)
+{
+    digest *d = ctx;
+    if (!r) { d->errors++; mix_in(d, e->msg, strlen(e->msg)); return SC_OK; }
+    d->docs++;
+    mix_in(d, &r->line, sizeof r->line);
+    mix_in(d, r->text, r->len);
+    if (r->title) mix_in(d, r->title, strlen(r->title));
+    if (r->id) mix_in(d, r->id, strlen(r->id));
+    mix_in(d, r->format, strlen(r->format));
+    return SC_OK;
+}
+
+typedef struct cutter { digest d; const char *path; } cutter;
+
+static int cut_at_first(void *ctx, const sc_raw *r, const sc_err *e)
+{
+    cutter *c = ctx;
+    if (r && !c->d.docs) assert_int_equal(truncate(c->path, 6u << 20), 0);
+    return digest_cb(&c->d, r, e);
+}
+
+/* A file of 13 MB (streamed, in chunks of 4 MB) gives exactly what the
+** same bytes read whole give: documents, line numbers, bad lines' errors
+** naming the file, a 5 MB line across chunk boundaries, CRLF ends. */
+static void test_jsonl_streamed_file(void **state)
+{
+    (void)state;
+    sc_buf b = SC_BUF_INIT;
+    for (int i = 0; i < 16001; i++) {        /* the last line a document */
+        if (i % 1000 == 999) { sc_buf_adds(&b, "not json\n"); continue; }
+        sc_buf_addf(&b, "{\"title\":\"第%d篇\",\"id\":\"k%d\",\"text\":\"", i, i);
+        size_t reps = i == 7000 ? 160000 : 20;
+        for (size_t k = 0; k < reps; k++) sc_buf_adds(&b, "正文内容，第二段。\\n");
+        sc_buf_adds(&b, i % 3 ? "\"}\n" : "\"}\r\n");
+    }
+    assert_false(b.oom);
+    assert_true(b.len > 12u << 20);
+    char dir[] = "/tmp/sucai-read-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/big.jsonl", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+    assert_int_equal(fclose(f), 0);
+    digest whole = {1469598103934665603ull, 0, 0}, streamed = whole;
+    sc_err e = {0};
+    assert_int_equal(sc_read_mem(path, (const unsigned char *)b.data, b.len, NULL, digest_cb, &whole, &e), SC_OK);
+    assert_int_equal(sc_read_path(path, NULL, digest_cb, &streamed, &e), SC_OK);
+    assert_int_equal(whole.docs, 16001 - 16);
+    assert_int_equal(whole.errors, 16);
+    assert_int_equal(streamed.docs, whole.docs);
+    assert_int_equal(streamed.errors, whole.errors);
+    assert_true(streamed.h == whole.h);
+    /* read a chunk at a time: a file cut while it is read (here by the
+       first document's callback) is an error naming it, not a short read */
+    cutter c = {{1469598103934665603ull, 0, 0}, path};
+    assert_int_equal(sc_read_path(path, NULL, cut_at_first, &c, &e), SC_EIO);
+    assert_non_null(strstr(e.msg, "changed while reading"));
+    assert_non_null(strstr(e.msg, path));
+    assert_true(c.d.docs > 0 && c.d.docs < whole.docs);
+    f = fopen(path, "wb");                 /* whole again */
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+    assert_int_equal(fclose(f), 0);
+    /* a file that is cut short mid-line reads as far as it goes, the last
+       line an error */
+    assert_int_equal(truncate(path, (off_t)(b.len - 5)), 0);
+    digest cut = {1469598103934665603ull, 0, 0};
+    assert_int_equal(sc_read_path(path, NULL, digest_cb, &cut, &e), SC_OK);
+    assert_int_equal(cut.docs, whole.docs - 1);
+    assert_int_equal(cut.errors, whole.errors + 1);
+    unlink(path);
+    rmdir(dir);
+    sc_buf_free(&b);
+}
+
 static void test_known_names(void **state)
 {
     (void)state;
@@ -647,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_jsonl_compressed),
         cmocka_unit_test(test_jsonl_edge_cases),
+        cmocka_unit_test(test_jsonl_streamed_file),
         cmocka_unit_test(test_known_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
