@@ -7,7 +7,7 @@ set -euo pipefail
 build=(build-essential pkg-config meson ninja-build
        libsqlite3-dev libzip-dev libxml2-dev libutf8proc-dev libopencc-dev
        libzstd-dev zlib1g-dev libjansson-dev libsodium-dev libssl-dev
-       libgsf-1-dev libmicrohttpd-dev libcmocka-dev)
+       libgsf-1-dev libmicrohttpd-dev libcmocka-dev libdeflate-dev)
 test=(clang llvm python3 zstd sqlite3 curl libreoffice-writer-nogui poppler-utils
       chromium fonts-noto-cjk opencc)
 bench=(wrk ripgrep opencc groonga-bin libxapian30 libxapian-dev xapian-tools python3-xapian

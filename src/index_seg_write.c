@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "buf.h"
@@ -33,7 +34,7 @@ struct sc_segw {
     char *path;
     FILE *f;
     uint64_t off;           /* bytes written */
-    uLong crc;              /* of bytes from SC_SEG_HDR on */
+    uint32_t crc;           /* of bytes from SC_SEG_HDR on */
     uint8_t hdr[SC_SEG_HDR];
     uint32_t n_docs;
     uint64_t n_terms, total_len, post_off, post_len;
@@ -291,7 +292,7 @@ static int w_write(sc_segw *w, const void *p, size_t n)
 {
     if (!n) return 0;
     if (fwrite(p, 1, n, w->f) != n) { w->failed = 1; return -1; }
-    w->crc = crc32(w->crc, p, (uInt)n);
+    w->crc = libdeflate_crc32(w->crc, p, n);   /* zlib's CRC-32, faster */
     w->off += n;
     return 0;
 }
@@ -327,7 +328,7 @@ int sc_segw_open(const char *path, sc_segw **out, sc_err *err)
         return sc_err_set(err, SC_EIO, "%s: cannot create: %s", path, strerror(e));
     }
     setvbuf(w->f, NULL, _IOFBF, 1 << 20);
-    w->crc = crc32(0, NULL, 0);
+    w->crc = 0;
     if (fwrite(w->hdr, 1, SC_SEG_HDR, w->f) != SC_SEG_HDR) w->failed = 1;   /* placeholder */
     w->off = SC_SEG_HDR;
     *out = w;
