@@ -176,14 +176,25 @@ static int flush_pending(sc_texts *t)
     return 0;
 }
 
+uint64_t sc_texts_next_at(const sc_texts *t) { return t->end; }
+
+int sc_texts_fits(int64_t num, const sc_doc *d, sc_err *err)
+{
+    size_t tl = d->title ? strlen(d->title) : 0, dl = d->date ? strlen(d->date) : 0,
+           yl = d->doc_type ? strlen(d->doc_type) : 7;
+    if (dl > 0xFFFF || yl > 0xFFFF || tl > UINT32_MAX || d->len > UINT32_MAX || d->free_len > d->len ||
+        d->free_chars > UINT32_MAX)
+        return sc_err_set(err, SC_ELIMIT, "document %lld: a field is too long to store", (long long)num);
+    return SC_OK;
+}
+
 int sc_texts_append(sc_texts *t, int64_t num, const sc_doc *d, uint64_t *at, sc_err *err)
 {
     const char *title = d->title ? d->title : "", *date = d->date ? d->date : "",
                *type = d->doc_type ? d->doc_type : "unknown";   /* as the row has it */
     size_t tl = strlen(title), dl = strlen(date), yl = strlen(type);
-    if (dl > 0xFFFF || yl > 0xFFFF || tl > UINT32_MAX || d->len > UINT32_MAX || d->free_len > d->len ||
-        d->free_chars > UINT32_MAX)
-        return sc_err_set(err, SC_ELIMIT, "document %lld: a field is too long to store", (long long)num);
+    int rc = sc_texts_fits(num, d, err);
+    if (rc) return rc;
     uint8_t h[REC_HEAD];
     wr64(h, (uint64_t)num);
     wr32(h + 8, (uint32_t)d->free_chars);

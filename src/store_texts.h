@@ -42,11 +42,14 @@ void sc_texts_close(sc_texts *t);
 ** committed end (meta 'texts_end', 0 when none is recorded); a longer file
 ** is cut to it, a shorter one is damage (SC_EDB naming both sizes).
 ** append: a record for d (title, date, type, year, free_chars, text) under
-** number num; *at = its offset.  sync: writes what is buffered and
+** number num; *at = its offset, which next_at tells beforehand; SC_ELIMIT
+** when a field is too long for a record, which fits tells beforehand.  sync: writes what is buffered and
 ** fdatasync()s; *end = the new end, to record in the commit.  abort: drops
 ** the batch's records (the next begin cuts the file). */
 int sc_texts_begin(sc_texts *t, uint64_t end, sc_err *err);
 int sc_texts_append(sc_texts *t, int64_t num, const sc_doc *d, uint64_t *at, sc_err *err);
+uint64_t sc_texts_next_at(const sc_texts *t);
+int sc_texts_fits(int64_t num, const sc_doc *d, sc_err *err);
 int sc_texts_sync(sc_texts *t, uint64_t *end, sc_err *err);
 void sc_texts_abort(sc_texts *t);
 
