@@ -89,6 +89,8 @@ struct sc_index {
     uint64_t *mvals;           /* seg no << 32 | doc; UINT64_MAX = gone */
     size_t mcap, mn;
     int map_ready;
+    int64_t max_num;           /* the largest num held (segments, buffer), */
+    int max_known;             /* once known: an add above it needs no map */
     int optimize;              /* merge everything at the next commit */
     int broken;                /* an abort failed: no more changes */
 };

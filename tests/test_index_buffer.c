@@ -245,6 +245,43 @@ static void test_index_flushes_a_full_buffer(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+static void add_num(sc_index *ix, int64_t num)
+{
+    sc_err err = {0};
+    sc_doc doc = {.title = "甲乙", .text = "甲乙\n丙丁", .len = strlen("甲乙\n丙丁")};
+    assert_int_equal(sc_index_add(ix, num, &doc, &err), SC_OK);
+}
+
+/* Adds above every number held skip the num map; a number added again
+** still replaces its copy, in the buffer and in a committed segment, and
+** a delete still finds a document added that way. */
+static void test_index_replaces_after_fresh_adds(void **state)
+{
+    (void)state;
+    char dir[512];
+    test_tmpdir_make(dir, sizeof dir, "fresh");
+    sc_index *ix = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_index_open(dir, &ix, &err), SC_OK);
+    for (int64_t n = 1; n <= 10; n++) add_num(ix, n);
+    assert_false(ix->map_ready);
+    add_num(ix, 3);                                   /* again: replaces */
+    assert_int_equal(sc_index_delete(ix, 5, &err), SC_OK);
+    assert_int_equal(sc_index_commit(ix, 12, &err), SC_OK);
+    assert_int_equal(sc_index_doc_count(ix), 9);
+    sc_index_close(ix);
+    assert_int_equal(sc_index_open(dir, &ix, &err), SC_OK);
+    add_num(ix, 11);                                  /* above all: new */
+    add_num(ix, 7);                                   /* in a segment: replaced */
+    assert_int_equal(sc_index_delete(ix, 11, &err), SC_OK);
+    add_num(ix, 12);
+    assert_int_equal(sc_index_commit(ix, 16, &err), SC_OK);
+    assert_int_equal(sc_index_doc_count(ix), 10);     /* 1-4, 6-10, 12 */
+    assert_int_equal(sc_index_check(ix, &err), SC_OK);
+    sc_index_close(ix);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_buffer_matches_model_large),
         cmocka_unit_test(test_buffer_full_refuses_a_document),
         cmocka_unit_test(test_index_flushes_a_full_buffer),
+        cmocka_unit_test(test_index_replaces_after_fresh_adds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
