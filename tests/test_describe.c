@@ -12,6 +12,7 @@
 
 #include "clean.h"
 #include "describe.h"
+#include "utf8.h"
 
 /* A described doc from clean text (title '\n' body); free_len = all. */
 static void make(sc_doc *d, const char *text)
@@ -282,6 +283,63 @@ static void test_simhash_near_duplicates(void **state)
     sc_cleaner_free(c);
 }
 
+/* The simhash as its definition states it (describe_hash.c's header):
+** 3-shingles of the folded Han characters, letters and digits, each mixed
+** to 64 bits, a bit set where more than half the shingles have it; the
+** library's counting (bytes of words, flushed every 255) must give the
+** same on texts of 0 to 3,000 characters. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static uint64_t simhash_reference(const char *s, size_t n)
+{
+    long v[64] = {0}, total = 0;
+    uint32_t w[3] = {0, 0, 0};
+    int have = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp = sc_utf8_next(s, n, &i);
+        if (cp >= 0xFF10 && cp <= 0xFF5A) cp -= 0xFEE0;
+        if (cp >= 'A' && cp <= 'Z') cp += 32;
+        if (!((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || (cp >= 0 && sc_is_han((uint32_t)cp)))) continue;
+        w[0] = w[1]; w[1] = w[2]; w[2] = (uint32_t)cp;
+        if (++have < 3) continue;
+        uint64_t h = mix64(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]);
+        for (int b = 0; b < 64; b++) v[b] += (long)(h >> b & 1);
+        total++;
+    }
+    if (have > 0 && have < 3) {
+        uint64_t h = mix64(((uint64_t)w[0] << 42) ^ ((uint64_t)w[1] << 21) ^ w[2]);
+        for (int b = 0; b < 64; b++) v[b] += (long)(h >> b & 1);
+        total++;
+    }
+    uint64_t out = 0;
+    for (int b = 0; b < 64; b++) if (2 * v[b] > total) out |= 1ull << b;
+    return out;
+}
+
+static void test_simhash_matches_its_definition(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"甲", "乙", "丙", "丁", "工作", "，", "A", "b", "７", "Ｑ", " ", "\n", "。", "𠀀"};
+    uint64_t r = 0x243F6A8885A308D3ull;
+    char buf[16384];
+    for (int t = 0; t < 300; t++) {
+        size_t n = 0, chars = (size_t)(t * 10);
+        for (size_t k = 0; k < chars && n + 8 < sizeof buf; k++) {
+            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            const char *p = pieces[r % (sizeof pieces / sizeof *pieces)];
+            memcpy(buf + n, p, strlen(p));
+            n += strlen(p);
+        }
+        assert_true(sc_simhash(buf, n) == simhash_reference(buf, n));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_issuer),
         cmocka_unit_test(test_sizes_and_hash),
         cmocka_unit_test(test_simhash_near_duplicates),
+        cmocka_unit_test(test_simhash_matches_its_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
