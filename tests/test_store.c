@@ -399,6 +399,19 @@ static int put_long(sc_store *s, const char *id, const char *text, uint64_t h, c
     return status;
 }
 
+/* Asserts that a put was a duplicate of want (and frees dup), or added
+** when want is NULL. */
+static void expect_put(int status, char *dup, const char *want)
+{
+    if (want) {
+        assert_int_equal(status, SC_PUT_DUPLICATE);
+        assert_string_equal(dup, want);
+    } else {
+        assert_int_equal(status, SC_PUT_ADDED);
+    }
+    free(dup);
+}
+
 /* Asserts that a new file (a text not stored before, as long as the
 ** others) with simhash h is a duplicate of want (NULL: is added). */
 static void expect_near(sc_store *s, uint64_t h, const char *want)
@@ -409,13 +422,7 @@ static void expect_near(sc_store *s, uint64_t h, const char *want)
     char *text = repeat(unit, 45);
     int status = put_long(s, NULL, text, h, &dup);
     free(text);
-    if (want) {
-        assert_int_equal(status, SC_PUT_DUPLICATE);
-        assert_string_equal(dup, want);
-    } else {
-        assert_int_equal(status, SC_PUT_ADDED);
-    }
-    free(dup);
+    expect_put(status, dup, want);
 }
 
 static void test_near_duplicates_rollback_reopen_delete(void **state)
@@ -552,13 +559,7 @@ static void expect_dup_of(sc_store *s, const char *text, const char *want)
 {
     char *dup;
     int status = put_short(s, NULL, text, &dup);
-    if (want) {
-        assert_int_equal(status, SC_PUT_DUPLICATE);
-        assert_string_equal(dup, want);
-    } else {
-        assert_int_equal(status, SC_PUT_ADDED);
-    }
-    free(dup);
+    expect_put(status, dup, want);
 }
 
 /* The exact-duplicate table (store_hashes.c) answers as a query of the
