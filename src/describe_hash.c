@@ -16,6 +16,7 @@
 #include "describe.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,11 +88,19 @@ uint64_t sc_simhash(const char *s, size_t n)
     return out;
 }
 
+/* SHA-256 fetched from OpenSSL's provider once: EVP_sha256() makes every
+** digest fetch it again, a lock and a lookup that cost a short poem more
+** than hashing it. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void fetch_sha256(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
 void sc_describe_hash(sc_doc *d)
 {
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned hn = 0;
-    if (!EVP_Digest(d->text, d->len, h, &hn, EVP_sha256(), NULL) || hn != 32)
+    pthread_once(&sha256_once, fetch_sha256);
+    if (!sha256_md || !EVP_Digest(d->text, d->len, h, &hn, sha256_md, NULL) || hn != 32)
         crypto_hash_sha256(h, (const unsigned char *)d->text, d->len);   /* same digest */
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
