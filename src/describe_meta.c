@@ -202,17 +202,21 @@ const char *sc_describe_type(const sc_doc *d)
     size_t best_end = 0, best_len = 0;
     if (t) {
         size_t n = strlen(t);
-        for (size_t k = 0; k < sizeof type_words / sizeof *type_words; k++) {
-            size_t wl = strlen(type_words[k].word);
-            for (const char *p = t; (p = strstr(p, type_words[k].word)); p++) {
-                size_t end = (size_t)(p - t) + wl;
-                if (end > best_end || (end == best_end && wl > best_len)) {
+        /* every word at every place, in one pass over the title (a strstr
+        ** per word was 2.5 % of an import of short poems); the one that
+        ** ends last wins, the longer at the same end */
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < sizeof type_words / sizeof *type_words; k++) {
+                const char *w = type_words[k].word;
+                if (t[i] != w[0]) continue;
+                size_t wl = strlen(w), end = i + wl;
+                if (end <= n && !memcmp(t + i, w, wl) &&
+                    (end > best_end || (end == best_end && wl > best_len))) {
                     best = type_words[k].type;
                     best_end = end;
                     best_len = wl;
                 }
             }
-        }
         if (n >= 3 && !memcmp(t + n - 3, "\xe6\xb3\x95", 3) && best_end < n) best = "法规";   /* …法 */
         free(t);
     }
