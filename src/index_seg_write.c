@@ -422,6 +422,33 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The distinct values of v[0..n), unordered, in a malloc'd array (room for
+** one more) with *m of them; NULL with *m = max + 1 when there are more
+** than max, NULL with *m = 0 when out of memory. */
+static int64_t *distinct_values(const int64_t *v, uint32_t n, size_t max, size_t *m)
+{
+    size_t cap = 16;
+    while (cap < 2 * (max < n ? max : n) + 2) cap *= 2;
+    int64_t *set = malloc(cap * sizeof *set), *out = malloc((max < n ? max : n) * sizeof *out + sizeof *out);
+    uint8_t *used = calloc(cap, 1);
+    *m = 0;
+    if (!set || !out || !used) { free(set); free(out); free(used); return NULL; }
+    int bits = 0;
+    while (((size_t)1 << bits) < cap) bits++;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t j = (size_t)(((uint64_t)v[i] * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+        while (used[j] && set[j] != v[i]) j = (j + 1) & (cap - 1);
+        if (used[j]) continue;
+        if (*m == max) { *m = max + 1; free(set); free(out); free(used); return NULL; }
+        used[j] = 1;
+        set[j] = v[i];
+        out[(*m)++] = v[i];
+    }
+    free(set);
+    free(used);
+    return out;
+}
+
 /* The cheapest encoding of v[0..n): kind, width, base; for a table, the
 ** distinct values in tab[0..*nt).  min_width > 0 rules out tables. */
 typedef struct colenc { uint32_t kind, width; uint64_t base; int64_t *tab; size_t nt; } colenc;
@@ -442,12 +469,19 @@ static int col_choose(const int64_t *v, uint32_t n, uint32_t min_width, colenc *
         if (w <= 56 && cost < best) *ce = (colenc){lin, w, n ? (uint64_t)lo : 0, NULL, 0}, best = cost;
     }
     if (min_width) return best == UINT64_MAX ? -1 : 0;
-    int64_t *t = malloc(((size_t)n + 1) * sizeof *t);
-    if (!t) return -1;
-    memcpy(t, v, (size_t)n * sizeof *t);
-    qsort(t, n, sizeof *t, cmp_i64);
+    /* A table of m values costs at least 8 << bits(m - 1) bytes: past the
+    ** largest m that could still beat best there is no need to know them
+    ** all (sorting every column of every segment to count its values was
+    ** 3 % of an import of short poems). */
+    size_t max_m = n;
+    if (best != UINT64_MAX) {
+        max_m = 0;
+        for (uint32_t w = 0; w < 40 && (8ull << w) < best; w++) max_m = (size_t)1 << w;
+    }
     size_t m = 0;
-    for (uint32_t i = 0; i < n; i++) if (!m || t[m - 1] != t[i]) t[m++] = t[i];
+    int64_t *t = distinct_values(v, n, max_m, &m);
+    if (!t) return m > max_m ? 0 : -1;          /* more than max_m: no table */
+    qsort(t, m, sizeof *t, cmp_i64);
     if (!m) t[m++] = 0;
     uint32_t w = m > 1 ? sc_seg_bits_for(m - 1) : 0;
     uint64_t cost = (8ull << w) + ((uint64_t)n * w + 7) / 8;
