@@ -240,6 +240,23 @@ static int read_one(one_doc_reader fn, const unsigned char *data, size_t n, cons
     return SC_OK;
 }
 
+/* What a file is, by the detection order at the top of this file; data
+** may be the file's start only (the signatures and the JSONL test look at
+** the first 64 KiB). */
+typedef enum { AS_DOCX, AS_DOC, AS_COMPRESSED, AS_FOREIGN, AS_JSONL, AS_BAD_JSONL, AS_TXT } file_kind;
+
+static file_kind kind_of(const char *name, const unsigned char *data, size_t n)
+{
+    if (starts(data, n, "PK\x03\x04", 4) || starts(data, n, "PK\x05\x06", 4)) return AS_DOCX;
+    if (starts(data, n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) return AS_DOC;
+    if (starts(data, n, "\x28\xB5\x2F\xFD", 4) || starts(data, n, "\x1F\x8B", 2)) return AS_COMPRESSED;
+    if (foreign_format(data, n)) return AS_FOREIGN;
+    int is_txt = name && ends_with(name, ".txt");
+    int is_jsonl = name && ends_with(name, ".jsonl");
+    if (is_jsonl || (!is_txt && looks_jsonl(data, n, 0))) return looks_jsonl(data, n, 1) ? AS_JSONL : AS_BAD_JSONL;
+    return AS_TXT;
+}
+
 static int dispatch(const char *name, const unsigned char *data, size_t n, const sc_read_limits *lim,
                     sc_read_cb cb, void *ctx, sc_err *err)
 {
@@ -248,20 +265,15 @@ static int dispatch(const char *name, const unsigned char *data, size_t n, const
         return sc_err_set(err, SC_ELIMIT, "too large: %s, the limit is %s", sc_read_size(n, a),
                           sc_read_size(lim->max_file_bytes, b));
     if (n == 0) return sc_err_set(err, SC_EEMPTY, "empty file");
-    if (starts(data, n, "PK\x03\x04", 4) || starts(data, n, "PK\x05\x06", 4))
-        return read_one(sc_read_docx, data, n, lim, cb, ctx, err);
-    if (starts(data, n, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
-        return read_one(sc_read_doc, data, n, lim, cb, ctx, err);
-    if (starts(data, n, "\x28\xB5\x2F\xFD", 4) || starts(data, n, "\x1F\x8B", 2))
-        return read_compressed(data, n, data[0] == 0x28, lim, cb, ctx, err);
-    const char *foreign = foreign_format(data, n);
-    if (foreign) return sc_err_set(err, SC_EUNSUPPORTED, "%s, not a text document (unsupported format)", foreign);
-    int is_txt = name && ends_with(name, ".txt");
-    int is_jsonl = name && ends_with(name, ".jsonl");
-    if (is_jsonl || (!is_txt && looks_jsonl(data, n, 0))) {
-        if (!looks_jsonl(data, n, 1))
-            return sc_err_set(err, SC_EFORMAT, "not JSON Lines (each line must be one {...} object)");
-        return sc_read_jsonl(data, n, lim, cb, ctx, err);
+    switch (kind_of(name, data, n)) {
+    case AS_DOCX: return read_one(sc_read_docx, data, n, lim, cb, ctx, err);
+    case AS_DOC: return read_one(sc_read_doc, data, n, lim, cb, ctx, err);
+    case AS_COMPRESSED: return read_compressed(data, n, data[0] == 0x28, lim, cb, ctx, err);
+    case AS_FOREIGN:
+        return sc_err_set(err, SC_EUNSUPPORTED, "%s, not a text document (unsupported format)", foreign_format(data, n));
+    case AS_BAD_JSONL: return sc_err_set(err, SC_EFORMAT, "not JSON Lines (each line must be one {...} object)");
+    case AS_JSONL: return sc_read_jsonl(data, n, lim, cb, ctx, err);
+    case AS_TXT: break;
     }
     return read_one(sc_read_txt, data, n, lim, cb, ctx, err);
 }
@@ -303,16 +315,6 @@ static int stream_jsonl(const char *path, FILE *f, unsigned char *first, size_t 
     return rc;
 }
 
-/* Whether a file named name starting with d[0..n) is JSON Lines that
-** dispatch would read as such (no other format's signature first). */
-static int streams_as_jsonl(const char *name, const unsigned char *d, size_t n)
-{
-    if (!ends_with(name, ".jsonl") || starts(d, n, "PK", 2) || starts(d, n, "\xD0\xCF\x11\xE0", 4) ||
-        starts(d, n, "\x28\xB5\x2F\xFD", 4) || starts(d, n, "\x1F\x8B", 2) || foreign_format(d, n))
-        return 0;
-    return looks_jsonl(d, n, 1);
-}
-
 int sc_read_path(const char *path, const sc_read_limits *lim, sc_read_cb cb, void *ctx, sc_err *err)
 {
     sc_read_limits def;
@@ -343,7 +345,7 @@ int sc_read_path(const char *path, const sc_read_limits *lim, sc_read_cb cb, voi
     unsigned char *data = malloc(first ? first : 1);
     if (!data) { fclose(f); return sc_err_set(err, SC_ENOMEM, "%s: out of memory", path); }
     size_t got = first ? fread(data, 1, first, f) : 0;
-    if (first < n && got == first && streams_as_jsonl(path, data, got)) {
+    if (first < n && got == first && ends_with(path, ".jsonl") && kind_of(path, data, got) == AS_JSONL) {
         sc_err_clear(err);
         int rc = stream_jsonl(path, f, data, got, n, lim, cb, ctx, err);
         fclose(f);

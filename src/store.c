@@ -385,10 +385,17 @@ void sc_store_set_hook(sc_store *s, sc_store_hook hook, void *ctx)
 
 static int remove_num(sc_store *s, int64_t num)
 {
-    char *hash = s->hashes ? sc_st_lookup_str(&s->w, "SELECT hash FROM docs WHERE num = ?1", NULL, num) : NULL;
-    if (exec_num(&s->w, "DELETE FROM docs WHERE num = ?1", num, 0)) { free(hash); return SC_EDB; }
+    /* the hash, for the table of hashes, from the DELETE itself (SQLite
+    ** makes the whole change in the first step) */
+    sqlite3_stmt *st = sc_st_prep(&s->w, "DELETE FROM docs WHERE num = ?1 RETURNING hash");
+    if (!st) return SC_EDB;
+    sqlite3_bind_int64(st, 1, num);
+    int step = sqlite3_step(st);
+    char *hash = step == SQLITE_ROW ? sc_st_col_str(st, 0) : NULL;
+    sc_st_done(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) { free(hash); return SC_EDB; }
     if (hash) sc_hashes_remove(s, num, hash);
-    else sc_hashes_drop(s);     /* a row without a hash cannot be in it; stay exact anyway */
+    else sc_hashes_drop(s);     /* no such row, or no hash: stay exact anyway */
     free(hash);
     sc_near_remove(s, num);
     int rc = log_change(s, num, SC_CHANGE_DELETE);
@@ -409,6 +416,17 @@ static char *writer_id_of(sc_store *s, int64_t num)
 static int table_err(sc_store *s, int rc, sc_err *err)
 {
     return rc == SC_EDB ? sc_st_db_err(err, s->db, "duplicates") : sc_err_set(err, SC_ENOMEM, "out of memory");
+}
+
+/* *id: the id of a stored document near d (caller frees), or NULL. */
+static int near_id(sc_store *s, const sc_doc *d, char **id, sc_err *err)
+{
+    int64_t near;
+    int rc = sc_near_find(s, d->simhash, d->chars, &near);
+    *id = NULL;
+    if (rc) return table_err(s, rc, err);
+    if (near >= 0) *id = writer_id_of(s, near);
+    return SC_OK;
 }
 
 /* The outline as a JSON array of {level, kind, offset, text}; written by
@@ -521,33 +539,33 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
         /* An id from the source system: stored at once when new; else same
         ** id, same text is a repeat, and a new text replaces the old
         ** version. */
-        int64_t near;
-        int rc = sc_near_find(s, d->simhash, d->chars, &near);
-        if (rc) return table_err(s, rc, err);
-        char *near_id = near >= 0 ? writer_id_of(s, near) : NULL;
-        int taken = 0;
-        rc = insert_doc(s, d, near_id, 1, &taken, &num, err);
-        free(near_id);
+        char *near = NULL;
+        int taken = 0, rc = near_id(s, d, &near, err);
+        if (!rc) rc = insert_doc(s, d, near, 1, &taken, &num, err);
+        free(near);
         if (rc || !taken) {
             *status = SC_PUT_ADDED;
             return rc;
         }
-        char *old_hash = sc_st_lookup_str(&s->w, "SELECT hash FROM docs WHERE id = ?1", d->id, 0);
+        sqlite3_stmt *st = sc_st_prep(&s->w, "SELECT num, hash FROM docs WHERE id = ?1");
+        if (!st) return sc_st_db_err(err, s->db, "replace");
+        sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+        int found = sqlite3_step(st) == SQLITE_ROW;
+        int64_t old = found ? sqlite3_column_int64(st, 0) : -1;
+        const char *old_hash = found ? (const char *)sqlite3_column_text(st, 1) : NULL;
         int same = old_hash && strcmp(old_hash, d->hash) == 0;
-        free(old_hash);
+        sc_st_done(st);
         if (same) {
             *status = SC_PUT_DUPLICATE;
             *dup_of = sc_strdup(d->id);
             return SC_OK;
         }
-        int64_t old = sc_st_lookup_num(&s->w, "SELECT num FROM docs WHERE id = ?1", d->id);
         if (old < 0 || remove_num(s, old)) return sc_st_db_err(err, s->db, "replace");
         *status = SC_PUT_UPDATED;
         /* near duplicates once the old version is gone */
-        if ((rc = sc_near_find(s, d->simhash, d->chars, &near))) return table_err(s, rc, err);
-        near_id = near >= 0 ? writer_id_of(s, near) : NULL;
-        rc = insert_doc(s, d, near_id, 0, NULL, &num, err);
-        free(near_id);
+        if ((rc = near_id(s, d, &near, err))) return rc;
+        rc = insert_doc(s, d, near, 0, NULL, &num, err);
+        free(near);
         return rc;
     }
     /* A file: the same clean text, or the same material under another
@@ -556,12 +574,7 @@ int sc_store_put(sc_store *s, sc_doc *d, int *status, char **dup_of, sc_err *err
     int rc = sc_hashes_find(s, d->hash, &exact);
     if (rc) return table_err(s, rc, err);
     char *same = exact >= 0 ? writer_id_of(s, exact) : NULL;
-    if (!same) {
-        int64_t near;
-        rc = sc_near_find(s, d->simhash, d->chars, &near);
-        if (rc) return table_err(s, rc, err);
-        if (near >= 0) same = writer_id_of(s, near);
-    }
+    if (!same && (rc = near_id(s, d, &same, err))) return rc;
     if (same) {
         *status = SC_PUT_DUPLICATE;
         *dup_of = same;
